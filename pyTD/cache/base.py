@@ -1,0 +1,50 @@
+"""What every token cache offers: two tokens, ``clear()`` and a lock."""
+
+from __future__ import annotations
+
+import threading
+from typing import ContextManager, Optional
+
+from pyTD.auth.tokens import Token
+
+
+def check_token(value: object) -> Optional[Token]:
+    """Accept a :class:`~pyTD.auth.tokens.Token` or None; anything else is a TypeError."""
+    if value is not None and not isinstance(value, Token):
+        raise TypeError(f"expected a Token or None, got {type(value).__name__}")
+    return value
+
+
+class TokenCache:
+    """Base class of the token caches.
+
+    Any object with ``access_token`` and ``refresh_token`` attributes and a
+    ``clear()`` method can serve as a cache; subclasses of this class also
+    offer :meth:`lock`, which pyTD holds while it refreshes tokens, so that
+    threads sharing a cache refresh once, not once each.
+    """
+
+    access_token: Optional[Token]
+    refresh_token: Optional[Token]
+
+    def __init__(self) -> None:
+        self._thread_lock = threading.RLock()
+
+    def lock(self) -> ContextManager[object]:
+        """Return a re-entrant lock that serialises token refreshes."""
+        return self._thread_lock
+
+    def clear(self) -> None:
+        """Forget both tokens."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(access_token={self._state(self.access_token)}, " \
+            f"refresh_token={self._state(self.refresh_token)})"
+
+    @staticmethod
+    def _state(token: Optional[Token]) -> str:
+        # Say whether a token is there, never what it is.
+        if token is None:
+            return "None"
+        return "valid" if token.valid else "expired"

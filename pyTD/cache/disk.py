@@ -1,0 +1,285 @@
+"""Tokens kept in a private JSON file, shared safely by threads and processes.
+
+The file is written atomically (temporary file, fsync, ``os.replace``), is
+readable by its owner only (0600), and is guarded by a lock file beside it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import stat
+import tempfile
+import time
+from typing import ContextManager, Dict, Optional, Tuple
+
+from pyTD import config
+from pyTD.auth.tokens import Token
+from pyTD.cache.base import TokenCache, check_token
+from pyTD.exceptions import CacheError
+
+log = logging.getLogger("pyTD")
+
+FORMAT_VERSION = 1
+DEFAULT_FILENAME = "tokens.json"
+_KEYS = ("access_token", "refresh_token")
+_Tokens = Tuple[Optional[Token], Optional[Token]]
+
+
+class DiskCache(TokenCache):
+    """Keep tokens in a JSON file readable by its owner only.
+
+    Parameters
+    ----------
+    config_dir : str, optional
+        Directory of the file. Default: ``TD_CONFIG_DIR``, else the user's
+        config directory (``platformdirs.user_config_dir("pyTD")``). Missing
+        directories are created with mode 0700.
+    filename : str, optional
+        Name of the file in ``config_dir`` (default ``tokens.json``).
+    lock_timeout : float, optional
+        Seconds to wait for another process holding the lock before raising
+        :class:`~pyTD.exceptions.CacheError` (default 30).
+
+    Notes
+    -----
+    Each read reflects the file as it is now, so tokens refreshed by another
+    process are seen. A file that cannot be decoded is renamed aside
+    (``<name>.corrupt-<timestamp>``) with a warning, and the cache reads as
+    empty: log in again.
+    """
+
+    def __init__(
+        self,
+        config_dir: Optional[str] = None,
+        filename: Optional[str] = None,
+        *,
+        lock_timeout: float = 30,
+    ) -> None:
+        super().__init__()
+        from filelock import FileLock
+
+        self.config_dir = config.config_dir(config_dir)
+        self.filename = filename or DEFAULT_FILENAME
+        if os.path.basename(self.filename) != self.filename or self.filename in (".", ".."):
+            raise CacheError(f"filename must be a plain file name, not a path: {self.filename!r}")
+        self.path = os.path.join(self.config_dir, self.filename)
+        self.lock_path = self.path + ".lock"
+        self.lock_timeout = lock_timeout
+        self._file_lock = FileLock(self.lock_path, timeout=lock_timeout, mode=0o600)
+        self._seen: Optional[Tuple[int, int, int]] = None
+        self._tokens: _Tokens = (None, None)
+        try:
+            os.makedirs(self.config_dir, mode=0o700, exist_ok=True)
+            with self.lock():
+                if not os.path.exists(self.path):
+                    self._write((None, None))
+                else:
+                    self._tighten_permissions()
+        except OSError as exc:
+            raise CacheError(f"Cannot create the token cache {self.path}: {exc.strerror}") from None
+
+    # -- the two tokens -------------------------------------------------------
+
+    @property
+    def access_token(self) -> Optional[Token]:
+        """The access token in the file, or None."""
+        return self._load()[0]
+
+    @access_token.setter
+    def access_token(self, value: Optional[Token]) -> None:
+        self._update(0, check_token(value))
+
+    @property
+    def refresh_token(self) -> Optional[Token]:
+        """The refresh token in the file, or None."""
+        return self._load()[1]
+
+    @refresh_token.setter
+    def refresh_token(self, value: Optional[Token]) -> None:
+        self._update(1, check_token(value))
+
+    def clear(self) -> None:
+        """Forget both tokens; the (now empty) file stays."""
+        with self.lock():
+            self._write((None, None))
+
+    def lock(self) -> ContextManager[object]:
+        """Return the cross-process lock (re-entrant); raises CacheError on timeout."""
+        return _Lock(self)
+
+    def __repr__(self) -> str:
+        return f"DiskCache(path={self.path!r})"
+
+    # -- the file -------------------------------------------------------------
+
+    def _update(self, index: int, value: Optional[Token]) -> None:
+        with self.lock():
+            tokens = list(self._load())
+            tokens[index] = value
+            self._write((tokens[0], tokens[1]))
+
+    def _load(self) -> _Tokens:
+        """Return the tokens in the file, re-reading it only when it changed."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            self._seen, self._tokens = None, (None, None)
+            return self._tokens
+        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if stamp != self._seen:
+            self._tokens = self._read()
+            self._seen = stamp
+        return self._tokens
+
+    def _read(self) -> _Tokens:
+        try:
+            return self._parse(self._raw())
+        except _Corrupt:
+            pass
+        with self.lock():
+            # Another process may have replaced the file meanwhile: look again under the lock.
+            raw = self._raw()
+            try:
+                return self._parse(raw)
+            except _Corrupt:
+                return self._quarantine()
+
+    def _raw(self) -> bytes:
+        try:
+            with open(self.path, "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return b""
+        except OSError as exc:
+            raise CacheError(f"Cannot read the token cache {self.path}: {exc.strerror}") from None
+
+    def _parse(self, raw: bytes) -> _Tokens:
+        if not raw.strip():
+            return (None, None)
+        try:
+            return decode(raw)
+        except _Unsupported as exc:
+            raise CacheError(f"{self.path}: {exc}") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise _Corrupt from None
+
+    def _quarantine(self) -> _Tokens:
+        """Move an undecodable file aside rather than overwrite it, and read as empty."""
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        aside, n = f"{self.path}.corrupt-{stamp}", 1
+        while os.path.exists(aside):  # never overwrite an earlier quarantined file
+            aside, n = f"{self.path}.corrupt-{stamp}-{n}", n + 1
+        try:
+            os.replace(self.path, aside)
+        except OSError as exc:
+            raise CacheError(
+                f"The token cache {self.path} is corrupt and cannot be moved aside: {exc.strerror}"
+            ) from None
+        self._write((None, None))
+        log.warning("The token cache %s could not be decoded; it was moved to %s. "
+                    "Log in again (python -m pyTD login).", self.path, aside)
+        return (None, None)
+
+    def _write(self, tokens: _Tokens) -> None:
+        """Replace the file atomically: a crash leaves the old or the new file, never a mix."""
+        data = encode(tokens)
+        fd, tmp = tempfile.mkstemp(dir=self.config_dir, prefix=f".{self.filename}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        _fsync_dir(self.config_dir)
+        self._seen, self._tokens = None, tokens
+
+    def _tighten_permissions(self) -> None:
+        mode = stat.S_IMODE(os.stat(self.path).st_mode)
+        if os.name == "posix" and mode & 0o077:
+            os.chmod(self.path, 0o600)
+            log.warning("The token cache %s was readable by others (mode %o); it is now 0600.",
+                        self.path, mode)
+
+
+class _Lock:
+    """The cache's thread lock, then its file lock; a timeout becomes a CacheError."""
+
+    def __init__(self, cache: DiskCache) -> None:
+        self._cache = cache
+
+    def __enter__(self) -> _Lock:
+        from filelock import Timeout
+
+        self._cache._thread_lock.acquire()
+        try:
+            self._cache._file_lock.acquire()
+        except Timeout:
+            self._cache._thread_lock.release()
+            raise CacheError(
+                f"Timed out after {self._cache.lock_timeout:g} s waiting for the lock "
+                f"{self._cache.lock_path}; another pyTD process holds it"
+            ) from None
+        except BaseException:
+            self._cache._thread_lock.release()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._cache._file_lock.release()
+        self._cache._thread_lock.release()
+
+
+class _Unsupported(Exception):
+    """The file is intact but in a format this version cannot read."""
+
+
+class _Corrupt(Exception):
+    """The file cannot be decoded."""
+
+
+def encode(tokens: _Tokens) -> bytes:
+    """Serialise tokens to the versioned JSON format."""
+    doc: Dict[str, object] = {"version": FORMAT_VERSION}
+    for key, token in zip(_KEYS, tokens):
+        doc[key] = None if token is None else token.to_dict()
+    return json.dumps(doc, indent=2).encode("utf-8")
+
+
+def decode(raw: bytes) -> _Tokens:
+    """Parse the file's JSON. Files without ``version`` (pyTD < 0.1) use the same token layout."""
+    doc = json.loads(raw.decode("utf-8"))
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object")
+    version = doc.get("version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise _Unsupported(
+            f"the file has format version {version!r}; this pyTD reads version "
+            f"{FORMAT_VERSION}. Upgrade pyTD, or use another config_dir."
+        )
+    access, refresh = (doc.get(key) for key in _KEYS)
+    return (
+        None if access is None else Token.from_dict(access),
+        None if refresh is None else Token.from_dict(refresh),
+    )
+
+
+def _fsync_dir(path: str) -> None:
+    # Make the rename itself durable; not every platform can open a directory.
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

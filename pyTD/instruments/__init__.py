@@ -1,0 +1,1 @@
+"""Instruments: symbol search, CUSIP lookup and fundamentals."""

@@ -1,0 +1,64 @@
+"""Shared fixtures: a clean environment, a sandbox on loopback, and a client pointed at it."""
+
+import os
+
+import pytest
+
+from pyTD.api import api
+from pyTD.sandbox import HeadlessBrowser, Sandbox
+from pyTD.sandbox.ports import free_port
+
+CONSUMER_KEY = "TESTKEY12345"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch, tmp_path):
+    """No TD_* variable leaks in, and nothing can reach the user's real config directory."""
+    for name in list(os.environ):
+        if name.startswith("TD_") or name == "BROWSER":
+            monkeypatch.delenv(name)
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+
+
+@pytest.fixture
+def config_dir(tmp_path):
+    return str(tmp_path / "config")
+
+
+@pytest.fixture
+def sandbox():
+    with Sandbox(auto_approve=True) as sb:
+        yield sb
+
+
+@pytest.fixture
+def callback_url():
+    return f"http://127.0.0.1:{free_port()}/callback"
+
+
+@pytest.fixture
+def make_client(sandbox, config_dir, callback_url):
+    """Build clients pointed at the sandbox; keyword arguments override the defaults."""
+
+    def make(**kwargs):
+        options = dict(config_dir=config_dir, auth_url=sandbox.auth_url, api_url=sandbox.api_url,
+                       pause=0.01)
+        options.update(kwargs)
+        return api(options.pop("consumer_key", CONSUMER_KEY), options.pop("callback_url", callback_url),
+                   **options)
+
+    return make
+
+
+@pytest.fixture
+def client(make_client):
+    return make_client()
+
+
+@pytest.fixture
+def logged_in(client):
+    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    return client

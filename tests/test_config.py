@@ -1,0 +1,134 @@
+"""Settings: arguments, then TD_* environment variables, then defaults; bad values fail clearly."""
+
+import os
+
+import pytest
+
+from pyTD import config
+from pyTD.api import api, token_filename
+from pyTD.cache import DiskCache, MemCache
+from pyTD.exceptions import ConfigurationError
+
+CALLBACK = "https://localhost:8080"
+
+
+def test_consumer_key_and_callback_from_environment(monkeypatch, config_dir):
+    monkeypatch.setenv("TD_CONSUMER_KEY", "ENVKEY")
+    monkeypatch.setenv("TD_CALLBACK_URL", "https://127.0.0.1:8443/cb")
+    a = api(config_dir=config_dir)
+    assert a.client_id == "ENVKEY@AMER.OAUTHAP"
+    assert a.callback_url == "https://127.0.0.1:8443/cb"
+
+
+def test_arguments_win_over_environment(monkeypatch, config_dir):
+    monkeypatch.setenv("TD_CONSUMER_KEY", "ENVKEY")
+    monkeypatch.setenv("TD_CALLBACK_URL", "https://127.0.0.1:8443/cb")
+    a = api("ARGKEY", CALLBACK, config_dir=config_dir)
+    assert a.client_id == "ARGKEY@AMER.OAUTHAP"
+    assert a.callback_url == CALLBACK
+
+
+@pytest.mark.parametrize("key", ["ABCDEFG12345", "ABCDEFG12345@AMER.OAUTHAP", " ABCDEFG12345 "])
+def test_consumer_key_is_normalised(key, config_dir):
+    assert api(key, CALLBACK, config_dir=config_dir).client_id == "ABCDEFG12345@AMER.OAUTHAP"
+
+
+def test_missing_consumer_key_names_what_to_set(config_dir):
+    with pytest.raises(ConfigurationError, match="TD_CONSUMER_KEY"):
+        api(callback_url=CALLBACK, config_dir=config_dir)
+
+
+def test_missing_callback_url_names_what_to_set(config_dir):
+    with pytest.raises(ConfigurationError, match="TD_CALLBACK_URL"):
+        api("KEY", config_dir=config_dir)
+
+
+@pytest.mark.parametrize("url", ["localhost:8080", "ftp://localhost:8080", "https://", "http://host:port",
+                                 "not a url", "https://localhost:99999"])
+def test_malformed_callback_url_is_a_configuration_error(url, config_dir):
+    with pytest.raises(ConfigurationError, match="not a valid URL"):
+        api("KEY", url, config_dir=config_dir)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("true", True), ("TRUE", True), ("1", True), ("yes", True), ("Yes", True),
+    ("false", False), ("False", False), ("0", False), ("no", False), ("NO", False),
+])
+def test_store_tokens_from_environment(monkeypatch, config_dir, value, expected):
+    monkeypatch.setenv("TD_STORE_TOKENS", value)
+    a = api("KEY", CALLBACK, config_dir=config_dir)
+    assert a.store_tokens is expected
+    assert isinstance(a.cache, DiskCache if expected else MemCache)
+
+
+@pytest.mark.parametrize("value", ["maybe", "2", "on", "tru"])
+def test_bad_store_tokens_value_is_a_configuration_error(monkeypatch, config_dir, value):
+    monkeypatch.setenv("TD_STORE_TOKENS", value)
+    with pytest.raises(ConfigurationError, match="TD_STORE_TOKENS"):
+        api("KEY", CALLBACK, config_dir=config_dir)
+
+
+def test_store_tokens_argument_wins_over_environment(monkeypatch, config_dir):
+    monkeypatch.setenv("TD_STORE_TOKENS", "garbage")
+    assert isinstance(api("KEY", CALLBACK, store_tokens=False, config_dir=config_dir).cache, MemCache)
+
+
+def test_store_tokens_defaults_to_disk_cache_named_after_the_key(config_dir):
+    a = api("KEY", CALLBACK, config_dir=config_dir)
+    assert isinstance(a.cache, DiskCache)
+    assert a.cache.path == os.path.join(config_dir, token_filename("KEY@AMER.OAUTHAP"))
+    assert "KEY" not in os.path.basename(a.cache.path)
+    assert token_filename("KEY@AMER.OAUTHAP") != token_filename("OTHER@AMER.OAUTHAP")
+
+
+def test_store_false_writes_nothing(config_dir):
+    api("KEY", CALLBACK, store_tokens=False, config_dir=config_dir)
+    assert not os.path.exists(config_dir)
+
+
+def test_config_dir_from_environment_and_default(monkeypatch, tmp_path):
+    monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path / "envdir"))
+    assert api("KEY", CALLBACK).config_dir == str(tmp_path / "envdir")
+    monkeypatch.delenv("TD_CONFIG_DIR")
+    import platformdirs
+
+    assert api("KEY", CALLBACK).config_dir == platformdirs.user_config_dir("pyTD")
+    # the test environment points the user's config dir into a temporary home
+    assert config.config_dir().startswith(str(tmp_path))
+
+
+def test_custom_cache_is_used_and_checked(config_dir):
+    cache = MemCache()
+    assert api("KEY", CALLBACK, cache=cache, config_dir=config_dir).cache is cache
+    with pytest.raises(ConfigurationError, match="clear"):
+        api("KEY", CALLBACK, cache=object(), config_dir=config_dir)
+
+
+def test_urls_default_to_td_and_come_from_environment(monkeypatch, config_dir):
+    a = api("KEY", CALLBACK, config_dir=config_dir)
+    assert a.auth_url == "https://auth.tdameritrade.com/auth"
+    assert a.api_url == "https://api.tdameritrade.com/v1"
+    monkeypatch.setenv("TD_AUTH_URL", "http://127.0.0.1:9/auth")
+    monkeypatch.setenv("TD_API_URL", "http://127.0.0.1:9/v1/")
+    a = api("KEY", CALLBACK, config_dir=config_dir)
+    assert a.auth_url == "http://127.0.0.1:9/auth"
+    assert a.api_url == "http://127.0.0.1:9/v1"
+
+
+@pytest.mark.parametrize("var", ["TD_AUTH_URL", "TD_API_URL"])
+def test_bad_url_in_environment_is_a_configuration_error(monkeypatch, config_dir, var):
+    monkeypatch.setenv(var, "127.0.0.1:9/v1")
+    with pytest.raises(ConfigurationError, match=var):
+        api("KEY", CALLBACK, config_dir=config_dir)
+
+
+def test_empty_environment_values_count_as_unset(monkeypatch, config_dir):
+    monkeypatch.setenv("TD_CONSUMER_KEY", "  ")
+    with pytest.raises(ConfigurationError, match="TD_CONSUMER_KEY"):
+        api(callback_url=CALLBACK, config_dir=config_dir)
+
+
+def test_every_environment_variable_is_documented():
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.rst")).read()
+    for name in config.ENV_VARS:
+        assert name in readme, name

@@ -2,26 +2,38 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import sys
 import threading
-from typing import Any, ContextManager, Optional, Union
+from typing import Any, Callable, ContextManager, Optional, Union
 from urllib.parse import unquote
 
 import requests
 
-from pyTD import config
+from pyTD import config, instruments, market
 from pyTD.auth.flow import AuthFlow, Browser, TokenPair, new_state
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, MemCache
 from pyTD.exceptions import AuthorizationError, ConfigurationError, ReauthorizationRequired
+from pyTD.ratelimit import shared_limiter
 from pyTD.transport import Transport, parse_response
 
 log = logging.getLogger("pyTD")
 
 REFRESH_SKEW = 60  # refresh an access token this many seconds before it expires
 RENEW_REFRESH_WITHIN = 7 * 24 * 3600  # ask for a new refresh token when this close to expiry
+
+
+def _with_client(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a module function (which takes ``api=``) a method of :class:`api`."""
+
+    @functools.wraps(func)
+    def method(self: api, *args: Any, **kwargs: Any) -> Any:
+        return func(*args, api=self, **kwargs)
+
+    return method
 
 
 class api:  # noqa: N801 - the name users import since pyTD's first release
@@ -49,12 +61,18 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         ``TD_AUTH_URL`` / ``TD_API_URL``, else TD's own.
     session : requests.Session, optional
         The HTTP session to use.
-    timeout : float
-        Seconds before a connection or read gives up.
+    timeout : float, optional
+        Seconds before a connection or a read gives up. Default: ``TD_TIMEOUT``, else 30.
     retry_count : int
-        Retries of a GET after a connection error, 429 or 5xx.
+        Retries of a GET after a connection error, a timeout, 429 or 5xx.
     pause : float
-        First back-off between retries, in seconds.
+        First back-off between retries, in seconds (doubling, plus jitter).
+    rate_limit : int or str, optional
+        Requests allowed per ``rate_window`` (0: no limit), shared by every
+        client of this consumer key in the process. Default: ``TD_RATE_LIMIT``,
+        else 120 (TD's limit per minute).
+    rate_window : float, optional
+        The window of ``rate_limit`` in seconds (default 60).
     ssl_cert, ssl_key : str, optional
         Certificate and key for an ``https`` callback URL. Default:
         ``TD_SSL_CERT`` / ``TD_SSL_KEY``, else a self-signed certificate.
@@ -83,9 +101,11 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         auth_url: Optional[str] = None,
         api_url: Optional[str] = None,
         session: Optional[requests.Session] = None,
-        timeout: float = 30,
+        timeout: Optional[float] = None,
         retry_count: int = 3,
         pause: float = 0.5,
+        rate_limit: Optional[Union[int, str]] = None,
+        rate_window: Optional[float] = None,
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
     ) -> None:
@@ -102,7 +122,9 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         self.store_tokens = config.store_tokens(store_tokens)
         self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", config.AUTH_URL)
         self.api_url = config.http_url(api_url, "TD_API_URL", config.API_URL)
-        self.transport = Transport(session, timeout, retry_count, pause)
+        limit, window = config.rate_limit(rate_limit, rate_window)
+        self.transport = Transport(session, config.timeout(timeout), retry_count, pause,
+                                   shared_limiter(self.client_id, limit, window))
         if cache is None:
             if self.store_tokens:
                 cache = DiskCache(self.config_dir, token_filename(self.client_id))
@@ -307,6 +329,17 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
     def _lock(self) -> ContextManager[object]:
         lock = getattr(self.cache, "lock", None)
         return lock() if callable(lock) else self._own_lock
+
+    # -- market data: the functions of pyTD.market and pyTD.instruments, with this client ---------
+
+    get_quotes = _with_client(market.get_quotes)
+    get_price_history = _with_client(market.get_price_history)
+    get_movers = _with_client(market.get_movers)
+    get_market_hours = _with_client(market.get_market_hours)
+    get_option_chains = _with_client(market.get_option_chains)
+    get_fundamentals = _with_client(market.get_fundamentals)
+    get_instruments = _with_client(instruments.get_instruments)
+    get_instrument = _with_client(instruments.get_instrument)
 
     def __repr__(self) -> str:
         return f"api(callback_url={self.callback_url!r}, api_url={self.api_url!r}, cache={self.cache!r})"

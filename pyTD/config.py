@@ -7,7 +7,7 @@ variable names.
 from __future__ import annotations
 
 import os
-from typing import Optional, Union
+from typing import Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError
@@ -26,7 +26,13 @@ ENV_VARS = {
     "TD_API_URL": "API base URL (``api_url``)",
     "TD_SSL_CERT": "certificate for an https callback URL (``ssl_cert``)",
     "TD_SSL_KEY": "private key for an https callback URL (``ssl_key``)",
+    "TD_TIMEOUT": "seconds to wait for a connection or a read (``timeout``)",
+    "TD_RATE_LIMIT": "requests per minute, or N/S for N per S seconds; 0 disables (``rate_limit``)",
 }
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RATE_LIMIT = 120  # TD's limit per app on non-order endpoints
+DEFAULT_RATE_WINDOW = 60.0
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -100,3 +106,45 @@ def check_url(url: str, name: str) -> None:
         raise ConfigurationError(
             f"{name}: {url!r} is not a valid URL; expected e.g. https://localhost:8080"
         )
+
+
+def timeout(value: Optional[float]) -> float:
+    """Resolve the request timeout: the argument, else ``TD_TIMEOUT``, else 30 s."""
+    if value is not None:
+        return _positive(value, "timeout")
+    raw = setting(None, "TD_TIMEOUT")
+    return DEFAULT_TIMEOUT if raw is None else _positive(raw, "TD_TIMEOUT")
+
+
+def rate_limit(value: Optional[Union[int, str]], window: Optional[float] = None) -> Tuple[int, float]:
+    """Resolve ``(requests, window seconds)``: the argument, else ``TD_RATE_LIMIT``, else 120 per 60 s.
+
+    A string may be ``"N"`` (per minute) or ``"N/S"`` (N per S seconds); 0 disables the limit.
+    """
+    raw = setting(None if value is None else str(value), "TD_RATE_LIMIT")
+    name = "rate_limit" if value is not None else "TD_RATE_LIMIT"
+    if raw is None:
+        count, seconds = str(DEFAULT_RATE_LIMIT), str(DEFAULT_RATE_WINDOW)
+    else:
+        count, _, seconds = raw.partition("/")
+    try:
+        limit = int(count)
+        span = float(window if window is not None else (seconds or DEFAULT_RATE_WINDOW))
+    except ValueError:
+        limit, span = -1, 0.0
+    if limit < 0 or not span > 0:
+        raise ConfigurationError(
+            f"{name}={raw!r} is not a rate limit; use a number of requests per minute "
+            "(e.g. 120), N/S for N requests per S seconds (e.g. 20/2), or 0 to disable"
+        )
+    return limit, span
+
+
+def _positive(value: Union[float, str], name: str) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = 0.0
+    if not number > 0 or number == float("inf"):
+        raise ConfigurationError(f"{name}={value!r} must be a positive number of seconds")
+    return number

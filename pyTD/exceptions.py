@@ -52,7 +52,7 @@ class TDQueryError(TDError):
 
     def __init__(
         self,
-        message: str,
+        message: str = "",
         status: Optional[int] = None,
         body: str = "",
         url: Optional[str] = None,

@@ -17,6 +17,7 @@ from pyTD.exceptions import (
     error_message,
     query_error,
 )
+from pyTD.ratelimit import RateLimiter
 
 log = logging.getLogger("pyTD")
 
@@ -48,6 +49,8 @@ class Transport:
     pause : float
         The first back-off in seconds; it doubles with each retry, plus jitter.
         A ``Retry-After`` header wins when it is longer.
+    limiter : RateLimiter, optional
+        Every attempt waits for a slot here first (default: no limit).
     """
 
     def __init__(
@@ -56,6 +59,7 @@ class Transport:
         timeout: float = 30,
         retry_count: int = 3,
         pause: float = 0.5,
+        limiter: Optional[RateLimiter] = None,
     ) -> None:
         if timeout is None or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")
@@ -65,6 +69,8 @@ class Transport:
         self.timeout = timeout
         self.retry_count = retry_count
         self.pause = pause
+        self.limiter = limiter if limiter is not None else RateLimiter(0)
+        self._warned_throttle = -float("inf")
 
     def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
         """Send one request, retrying idempotent ones; return the final response.
@@ -79,6 +85,7 @@ class Transport:
         retries = self.retry_count if method in _IDEMPOTENT else 0
         where = strip_query(url)
         for attempt in range(1, retries + 2):
+            self._throttle(method, where)
             start = time.perf_counter()
             try:
                 response = self.session.request(method, url, **kwargs)
@@ -97,6 +104,18 @@ class Transport:
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _throttle(self, method: str, where: str) -> None:
+        waited = self.limiter.acquire()
+        if not waited:
+            return
+        now = time.monotonic()
+        # One warning per window: a long batch should not flood the log.
+        level = logging.WARNING if now - self._warned_throttle > self.limiter.window else logging.DEBUG
+        if level == logging.WARNING:
+            self._warned_throttle = now
+        log.log(level, "Rate limit of %d requests per %g s reached: %s %s waited %.2f s",
+                self.limiter.limit, self.limiter.window, method, where, waited)
 
     def _wait(self, attempt: int, retry_after: Optional[str], why: str) -> None:
         delay = self.pause * 2 ** (attempt - 1) * (1 + random.random() / 4)

@@ -1,0 +1,141 @@
+"""The command line: in-process through main(), and as `python -m pyTD` for the demo."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from pyTD.cli import main, quote_table
+from pyTD.sandbox import HeadlessBrowser
+
+from .conftest import CONSUMER_KEY
+
+
+@pytest.fixture
+def env(monkeypatch, sandbox, config_dir, callback_url):
+    for name, value in {"TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": callback_url,
+                        "TD_CONFIG_DIR": config_dir, "TD_AUTH_URL": sandbox.auth_url,
+                        "TD_API_URL": sandbox.api_url}.items():
+        monkeypatch.setenv(name, value)
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_demo_runs_unattended_and_prints_quotes(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TD_")}
+    done = subprocess.run([sys.executable, "-m", "pyTD", "demo"], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, env=env)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("Symbol"))
+    assert [line.split()[0] for line in lines[header + 1:]] == ["AAPL", "MSFT", "AMZN", "GOOGL", "TSLA"]
+    assert "Traceback" not in done.stderr
+
+
+def test_login_status_quote_logout(env, capsys, monkeypatch):
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", HeadlessBrowser())
+    status, out, _ = run(capsys, "login")
+    assert status == 0 and "Logged in" in out
+    status, out, _ = run(capsys, "status")
+    assert status == 0
+    assert "access token: valid until" in out and "refresh token: valid until" in out
+    assert "DiskCache" in out
+    from pyTD.api import api
+
+    client = api()
+    for secret in (client.access_token, client.refresh_token):
+        assert secret not in out
+    status, out, _ = run(capsys, "quote", "AAPL", "msft")
+    assert status == 0
+    assert [line.split()[0] for line in out.splitlines()] == ["Symbol", "AAPL", "MSFT"]
+    status, out, _ = run(capsys, "logout")
+    assert status == 0 and "Logged out" in out
+    status, out, _ = run(capsys, "status")
+    assert "access token: none" in out and "Not logged in" in out
+
+
+def test_login_no_browser_prints_the_url(env, capsys, monkeypatch):
+    import webbrowser
+
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    status, out, err = run(capsys, "login", "--no-browser", "--timeout", "0.3")
+    assert status == 1 and opened == []
+    assert "client_id=" in out
+    assert err.startswith("pyTD: error: No authorization") and err.count("\n") == 1
+
+
+def test_login_manual(env, capsys, monkeypatch):
+    import requests
+
+    def paste(prompt):
+        url = next(w for w in capsys.readouterr().out.split() if w.startswith("http"))
+        return requests.get(url, allow_redirects=False, timeout=5).headers["Location"]
+
+    monkeypatch.setattr("builtins.input", paste)
+    status, out, err = run(capsys, "login", "--manual")
+    assert status == 0, err
+
+
+@pytest.mark.parametrize("argv,setup,words", [
+    (["status"], {}, "No consumer key"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "x", "TD_STORE_TOKENS": "maybe"}, "TD_STORE_TOKENS"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "nonsense"}, "not a valid URL"),
+    (["quote", "AAPL"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/"}, "pyTD login"),
+    (["login"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "https://example.com:8080"}, "not loopback"),
+])
+def test_errors_are_one_line_without_traceback(capsys, monkeypatch, tmp_path, argv, setup, words):
+    monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path))
+    for name, value in setup.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdin", open(os.devnull))
+    status, out, err = run(capsys, *argv)
+    assert status == 1
+    assert words in err and err.startswith("pyTD: error: ") and err.count("\n") == 1
+
+
+def test_errors_in_a_real_process_have_no_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TD_")}
+    env["TD_CONFIG_DIR"] = str(tmp_path)
+    done = subprocess.run([sys.executable, "-m", "pyTD", "status"], capture_output=True, text=True, env=env,
+                          timeout=60)
+    assert done.returncode == 1
+    assert done.stderr.startswith("pyTD: error: No consumer key") and "Traceback" not in done.stderr
+
+
+def test_usage_errors_exit_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["no-such-command"])
+    assert info.value.code == 2
+
+
+def test_quote_table_formats_missing_fields():
+    table = quote_table({"AAA": {"symbol": "AAA", "lastPrice": 10.0, "closePrice": 8.0, "totalVolume": 1234567,
+                                 "description": "A Inc"}})
+    row = table.splitlines()[1]
+    assert row.split()[:3] == ["AAA", "10.00", "-"] and "+25.00" in row and "1,234,567" in row
+
+
+def test_sandbox_command_serves_until_interrupted():
+    proc = subprocess.Popen([sys.executable, "-m", "pyTD", "sandbox", "--auto-approve"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        first = proc.stdout.readline()
+        assert first.startswith("pyTD sandbox serving at http://127.0.0.1:")
+        url = first.split()[4]
+        import requests
+
+        assert requests.get(url + "/v1/marketdata/quotes?symbol=AAPL", timeout=5).status_code == 401
+    finally:
+        import signal
+
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and "Traceback" not in err

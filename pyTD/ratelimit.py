@@ -39,6 +39,7 @@ class RateLimiter:
             return 0.0
         start = time.monotonic()
         span = self.window * _MARGIN
+        waited = False
         with self._cond:
             while True:
                 now = time.monotonic()
@@ -46,7 +47,8 @@ class RateLimiter:
                     self._sent.popleft()
                 if len(self._sent) < self.limit:
                     self._sent.append(now)
-                    return now - start
+                    return now - start if waited else 0.0
+                waited = True
                 self._cond.wait(self._sent[0] + span - now)
 
     def __repr__(self) -> str:

@@ -4,6 +4,7 @@ import os
 
 import pytest
 
+from pyTD import ratelimit
 from pyTD.api import api
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 from pyTD.sandbox.ports import free_port
@@ -21,6 +22,8 @@ def clean_env(monkeypatch, tmp_path):
     home.mkdir()
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    # Each test starts with a fresh per-key rate limiter: the suite's requests add up otherwise.
+    monkeypatch.setattr(ratelimit, "_shared", {})
 
 
 @pytest.fixture

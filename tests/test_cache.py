@@ -90,12 +90,12 @@ def test_diskcache_file_format_is_versioned_json(tmp_path):
 
 
 def test_clear_keeps_the_file_and_leaves_no_temporary_files(tmp_path):
-    cache = DiskCache(str(tmp_path))
+    cache = DiskCache(str(tmp_path / "cache"))
     cache.access_token = ACCESS
     cache.refresh_token = REFRESH
     cache.clear()
     assert os.path.exists(cache.path) and mode(cache.path) == 0o600
-    assert sorted(os.listdir(tmp_path)) == ["tokens.json", "tokens.json.lock"]
+    assert sorted(os.listdir(tmp_path / "cache")) == ["tokens.json", "tokens.json.lock"]
     assert ACCESS.token not in open(cache.path).read()
 
 

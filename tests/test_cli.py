@@ -86,7 +86,7 @@ def test_login_manual(env, capsys, monkeypatch):
 
 @pytest.mark.parametrize("argv,setup,words", [
     (["status"], {}, "No consumer key"),
-    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "x", "TD_STORE_TOKENS": "maybe"}, "TD_STORE_TOKENS"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/", "TD_STORE_TOKENS": "maybe"}, "TD_STORE_TOKENS"),
     (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "nonsense"}, "not a valid URL"),
     (["quote", "AAPL"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/"}, "pyTD login"),
     (["login"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "https://example.com:8080"}, "not loopback"),

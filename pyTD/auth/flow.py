@@ -21,8 +21,8 @@ from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
 from urllib.parse import quote, urlencode, urlsplit
 
 from pyTD.auth.tokens import Token, parse_token_response
-from pyTD.exceptions import AuthorizationError, ClientError, ReauthorizationRequired
-from pyTD.transport import Transport, parse_response
+from pyTD.exceptions import AuthorizationError, ClientError, ReauthorizationRequired, ServerError
+from pyTD.transport import Transport, parse_response, strip_query
 
 log = logging.getLogger("pyTD")
 
@@ -175,7 +175,11 @@ class AuthFlow:
             if exc.status not in (400, 401):
                 raise
             raise rejected(_rejection(exc, data["grant_type"])) from None
-        return parse_token_response(payload)
+        try:
+            return parse_token_response(payload)
+        except ServerError as exc:
+            exc.status, exc.url = response.status_code, strip_query(response.url)
+            raise
 
 
 def _rejection(exc: ClientError, grant_type: str) -> str:

@@ -1,0 +1,350 @@
+"""The sandbox server: TD's login page, token endpoint and market data on loopback, with fault injection.
+
+::
+
+    with Sandbox(auto_approve=True) as sb:
+        client = api("MYKEY", "http://127.0.0.1:8765/callback", auth_url=sb.auth_url, api_url=sb.api_url)
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Deque, Dict, Iterable, List, Optional
+from urllib.parse import parse_qs, urlsplit
+
+from pyTD.sandbox import marketdata
+from pyTD.sandbox.oauth import Authority
+from pyTD.sandbox.replies import Reply, error_reply, html_reply
+
+log = logging.getLogger("pyTD.sandbox")
+
+AUTH_PATH = "/auth"
+API_PATH = "/v1"
+TOKEN_PATH = API_PATH + "/oauth2/token"
+
+
+@dataclass
+class RecordedRequest:
+    """A request the sandbox received: query and form values are decoded, one value per name."""
+
+    method: str
+    path: str
+    query: Dict[str, str]
+    form: Dict[str, str] = field(repr=False)
+    headers: Dict[str, str] = field(repr=False)
+
+
+@dataclass
+class Fault:
+    """What to do instead of (or before) answering one request."""
+
+    status: Optional[int]
+    body: Optional[str]
+    content_type: str
+    path: Optional[str]
+    drop: bool
+    retry_after: Optional[float]
+    delay: float
+
+    def reply(self) -> Reply:
+        assert self.status is not None
+        body = self.body
+        if body is None:
+            body = json.dumps({"error": HTTPStatus(self.status).phrase})
+        headers = {} if self.retry_after is None else {"Retry-After": f"{self.retry_after:g}"}
+        return Reply(self.status, body.encode(), self.content_type, headers)
+
+
+class Sandbox:
+    """A TD API stand-in on loopback, serving the contract of td-api.md with deterministic data.
+
+    Parameters
+    ----------
+    host : str
+        Address to listen on; loopback by default.
+    port : int
+        Port to listen on; 0 picks a free one.
+    auto_approve : bool
+        Skip the login form: ``/auth`` redirects to the callback at once, as
+        if the user had logged in and clicked "Allow".
+    access_expires_in, refresh_expires_in, code_expires_in : int
+        Lifetimes in seconds (TD: 30 minutes, 90 days, minutes).
+    rotate_refresh_tokens : bool
+        Reject a refresh token once a refresh with ``access_type=offline``
+        has issued its successor.
+    consumer_keys : iterable of str, optional
+        The only consumer keys accepted; by default any key.
+    callback_urls : iterable of str, optional
+        The only callback URLs accepted (matched exactly); by default any.
+    rate_limit : int, optional
+        Answer 429 past this many resource requests per app in ``rate_window``
+        seconds (TD: 120 per 60 s). Off by default.
+    rate_window : float
+        The sliding window of ``rate_limit``, in seconds.
+
+    Attributes
+    ----------
+    requests : list of RecordedRequest
+        Every request received, in order (including failed ones).
+    """
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        auto_approve: bool = False,
+        access_expires_in: int = 1800,
+        refresh_expires_in: int = 7776000,
+        code_expires_in: int = 600,
+        rotate_refresh_tokens: bool = False,
+        consumer_keys: Optional[Iterable[str]] = None,
+        callback_urls: Optional[Iterable[str]] = None,
+        rate_limit: Optional[int] = None,
+        rate_window: float = 60.0,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.authority = Authority(
+            auto_approve=auto_approve, access_expires_in=access_expires_in, refresh_expires_in=refresh_expires_in,
+            code_expires_in=code_expires_in, rotate_refresh_tokens=rotate_refresh_tokens,
+            consumer_keys=consumer_keys, callback_urls=callback_urls)
+        self.rate_limit = rate_limit
+        self.rate_window = rate_window
+        self._lock = threading.Lock()
+        self._requests: List[RecordedRequest] = []
+        self._faults: List[Fault] = []
+        self._recent: Dict[str, Deque[float]] = collections.defaultdict(collections.deque)
+        self._server: Optional[ThreadingHTTPServer] = None
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle ------------------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Start listening in a background thread; returns the sandbox."""
+        if self._server is not None:
+            return self
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        server_class = type("SandboxHTTPServer", (_Server,), {"address_family": family})
+        self._server = server_class((self.host, self.port), _Handler)
+        self._server.sandbox = self  # type: ignore[attr-defined]
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, name="pyTD-sandbox", daemon=True)
+        self._thread.start()
+        log.info("Sandbox listening at %s", self.url)
+        return self
+
+    def stop(self) -> None:
+        """Stop listening and close the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._server = self._thread = None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = self.url if self._server is not None else "stopped"
+        return f"<Sandbox {state}>"
+
+    # -- where it is ----------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The server's root URL, e.g. ``http://127.0.0.1:50123``."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def auth_url(self) -> str:
+        """The login page: pass it as ``auth_url`` (TD: ``https://auth.tdameritrade.com/auth``)."""
+        return self.url + AUTH_PATH
+
+    @property
+    def api_url(self) -> str:
+        """The API base: pass it as ``api_url`` (TD: ``https://api.tdameritrade.com/v1``)."""
+        return self.url + API_PATH
+
+    @property
+    def token_url(self) -> str:
+        return self.url + TOKEN_PATH
+
+    # -- what it saw ----------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> List[RecordedRequest]:
+        with self._lock:
+            return list(self._requests)
+
+    @property
+    def token_requests(self) -> List[RecordedRequest]:
+        """The requests to the token endpoint."""
+        return [r for r in self.requests if r.path == TOKEN_PATH]
+
+    def clear_requests(self) -> None:
+        with self._lock:
+            self._requests.clear()
+
+    # -- how it misbehaves ----------------------------------------------------------------------------
+
+    def fail_next(self, count: int = 1, *, status: int = 503, body: Optional[str] = None,
+                  content_type: str = "application/json", path: Optional[str] = None, drop: bool = False,
+                  retry_after: Optional[float] = None, delay: float = 0.0) -> None:
+        """Fail the next ``count`` requests (whose path starts with ``path``, if given).
+
+        Each gets ``status`` with ``body`` (default ``{"error": "<reason>"}``)
+        and a ``Retry-After`` header if ``retry_after`` is set; or, with
+        ``drop``, the connection is closed without an answer. ``delay`` waits
+        that many seconds first.
+        """
+        fault = Fault(status, body, content_type, path, drop, retry_after, delay)
+        with self._lock:
+            self._faults.extend([fault] * count)
+
+    def delay_next(self, count: int = 1, seconds: float = 1.0, *, path: Optional[str] = None) -> None:
+        """Answer the next ``count`` requests normally, but only after ``seconds``."""
+        fault = Fault(None, None, "", path, False, None, seconds)
+        with self._lock:
+            self._faults.extend([fault] * count)
+
+    def expire_access_tokens(self) -> None:
+        """Treat every access token issued so far as expired (the next use gets a 401)."""
+        self.authority.expire_access_tokens()
+
+    def revoke_refresh_tokens(self) -> None:
+        """Reject every refresh token issued so far (``invalid_grant``)."""
+        self.authority.revoke_refresh_tokens()
+
+    # -- serving --------------------------------------------------------------------------------------
+
+    def serve(self, handler: BaseHTTPRequestHandler) -> None:
+        """Answer one request of the HTTP handler."""
+        parts = urlsplit(handler.path)
+        try:
+            length = int(handler.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            send(handler, error_reply(400, "invalid Content-Length"))
+            return
+        body = handler.rfile.read(length) if length else b""
+        content_type = handler.headers.get("Content-Type", "")
+        form = {}
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            form = single(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+        query = single(parse_qs(parts.query, keep_blank_values=True))
+        with self._lock:
+            self._requests.append(RecordedRequest(handler.command, parts.path, query, form,
+                                                  dict(handler.headers.items())))
+        fault = self._take_fault(parts.path)
+        if fault is not None:
+            time.sleep(fault.delay)
+            if fault.drop:
+                handler.close_connection = True
+                return
+            if fault.status is not None:
+                send(handler, fault.reply())
+                return
+        send(handler, self._answer(handler.command, parts.path, query, form, handler.headers))
+
+    def _take_fault(self, path: str) -> Optional[Fault]:
+        with self._lock:
+            for i, fault in enumerate(self._faults):
+                if fault.path is None or path.startswith(fault.path):
+                    return self._faults.pop(i)
+        return None
+
+    def _answer(self, method: str, path: str, query: Dict[str, str], form: Dict[str, str],
+                headers: Any) -> Reply:
+        if path == AUTH_PATH and method in ("GET", "POST"):
+            return self.authority.authorize(AUTH_PATH, form if method == "POST" else query, method == "POST")
+        if path == TOKEN_PATH:
+            if method != "POST":
+                return error_reply(405, "use POST")
+            return self.authority.token(headers.get("Content-Type", ""), form)
+        if path.startswith(API_PATH + "/"):
+            client = self.authority.client_of(headers.get("Authorization", ""))
+            if client is None:
+                return error_reply(401, "The access token being passed has expired or is invalid.")
+            if method != "GET":
+                return error_reply(405, f"The sandbox serves market data only; {method} is not supported")
+            if self._over_limit(client):
+                return error_reply(429, "Individual App's transactions per seconds restriction reached. "
+                                        "Please contact us with further questions")
+            return marketdata.answer(path[len(API_PATH):], query)
+        if path == "/" and method == "GET":
+            return html_reply(200, "pyTD sandbox", f"TD Ameritrade stand-in. auth_url: {self.auth_url}  "
+                                                   f"api_url: {self.api_url}")
+        return error_reply(404, f"No endpoint {path}")
+
+    def _over_limit(self, client: str) -> bool:
+        limit = self.rate_limit
+        if not limit:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            recent = self._recent[client]
+            while recent and recent[0] <= now - self.rate_window:
+                recent.popleft()
+            if len(recent) >= limit:
+                return True
+            recent.append(now)
+        return False
+
+
+def single(values: Dict[str, List[str]]) -> Dict[str, str]:
+    """One value per name (the last), as TD reads its parameters."""
+    return {name: items[-1] for name, items in values.items()}
+
+
+def send(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+    handler.send_response(reply.status)
+    handler.send_header("Content-Type", reply.content_type)
+    handler.send_header("Content-Length", str(len(reply.body)))
+    handler.send_header("Cache-Control", "no-store")
+    for name, value in reply.headers.items():
+        handler.send_header(name, value)
+    handler.end_headers()
+    handler.wfile.write(reply.body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout tests) breaks the pipe; that is expected, not a crash.
+        log.debug("Sandbox connection from %s ended abruptly", client_address, exc_info=True)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as TD's gateway
+    server_version = "pyTD-sandbox"
+    timeout = 30  # idle keep-alive connections end
+
+    def _serve(self) -> None:
+        self.server.sandbox.serve(self)  # type: ignore[attr-defined]
+
+    do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - names http.server looks up
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        # The path only: query strings can carry codes.
+        log.debug("%s %s %s", self.command, urlsplit(self.path).path, code)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
+        log.debug("Sandbox: " + format, *args)

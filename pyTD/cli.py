@@ -1,4 +1,4 @@
-"""The command line: ``python -m pyTD login|status|logout|quote|sandbox|demo``.
+"""The command line: ``python -m pyTD login|status|logout|quote|history|chain|sandbox|demo``.
 
 Errors print one line and exit with status 1; no command ever prints a token.
 """
@@ -10,12 +10,13 @@ import logging
 import sys
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pyTD import __version__
 from pyTD.exceptions import TDError
 
 DEMO_SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOGL", "TSLA"]
+Column = Tuple[str, Optional[str], Callable[[Any], str]]  # title, field (None: the whole record), format
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -60,6 +61,25 @@ def _parser() -> argparse.ArgumentParser:
     quote = commands.add_parser("quote", help="print quotes for symbols")
     quote.add_argument("symbols", nargs="+", metavar="SYMBOL")
     quote.set_defaults(run=_quote)
+
+    history = commands.add_parser("history", help="print price history (candles) for a symbol")
+    history.add_argument("symbol", metavar="SYMBOL")
+    history.add_argument("--period-type", help="day, month, year or ytd")
+    history.add_argument("--period", type=int, help="how many periods")
+    history.add_argument("--frequency-type", help="minute, daily, weekly or monthly")
+    history.add_argument("--frequency", type=int, help="candle size in frequency-type units")
+    history.add_argument("--start", help="first day, e.g. 2024-05-01 (UTC)")
+    history.add_argument("--end", help="last day, e.g. 2024-05-10 (UTC)")
+    history.add_argument("--rows", type=int, default=20, help="show the last ROWS candles (default 20; 0: all)")
+    history.set_defaults(run=_history)
+
+    chain = commands.add_parser("chain", help="print the option chain of a symbol")
+    chain.add_argument("symbol", metavar="SYMBOL")
+    chain.add_argument("--type", dest="contract_type", default="ALL", help="CALL, PUT or ALL (default)")
+    chain.add_argument("--strikes", type=int, help="strikes around the price")
+    chain.add_argument("--from", dest="from_date", help="first expiration day, e.g. 2024-06-01")
+    chain.add_argument("--to", dest="to_date", help="last expiration day")
+    chain.set_defaults(run=_chain)
 
     sandbox = commands.add_parser("sandbox", help="serve the offline TD stand-in until Ctrl-C")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
@@ -114,6 +134,28 @@ def _quote(args: argparse.Namespace) -> int:
     return 0
 
 
+def _history(args: argparse.Namespace) -> int:
+    from pyTD.market import get_price_history
+
+    candles = get_price_history(args.symbol, args.period_type, args.period, args.frequency_type, args.frequency,
+                                args.start, args.end, api=_client(args))
+    shown = candles[-args.rows:] if args.rows > 0 else candles
+    more = f", the last {len(shown)}" if len(shown) < len(candles) else ""
+    print(f"{args.symbol.upper()}: {len(candles)} candles{more}:")
+    print(history_table(shown))
+    return 0
+
+
+def _chain(args: argparse.Namespace) -> int:
+    from pyTD.market import get_option_chains
+
+    chain = get_option_chains(args.symbol, args.contract_type, args.strikes, from_date=args.from_date,
+                              to_date=args.to_date, api=_client(args))
+    print(f"{chain['symbol']} options, underlying at {_money(chain.get('underlyingPrice'))}:")
+    print(chain_table(chain))
+    return 0
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     from pyTD.sandbox import Sandbox
 
@@ -146,26 +188,61 @@ def _demo(args: argparse.Namespace) -> int:
 
 def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:
     """Format quotes as an aligned text table, one row per symbol."""
-    columns: List[tuple] = [
+    columns: List[Column] = [
         ("Symbol", "symbol", str),
         ("Last", "lastPrice", _money),
         ("Bid", "bidPrice", _money),
         ("Ask", "askPrice", _money),
         ("Change %", None, _change),
-        ("Volume", "totalVolume", lambda v: f"{int(v):,}"),
+        ("Volume", "totalVolume", _count),
         ("Description", "description", str),
     ]
+    return text_table(columns, quotes.values(), left=(0, 6))
+
+
+def history_table(candles: List[Dict[str, Any]]) -> str:
+    """Format candles as a text table, one row per candle, times in UTC."""
+    columns: List[Column] = [
+        ("Time (UTC)", "datetime", lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc).strftime(
+            "%Y-%m-%d %H:%M")),
+        ("Open", "open", _money),
+        ("High", "high", _money),
+        ("Low", "low", _money),
+        ("Close", "close", _money),
+        ("Volume", "volume", _count),
+    ]
+    return text_table(columns, candles, left=(0,))
+
+
+def chain_table(chain: Dict[str, Any]) -> str:
+    """Format an option chain as a text table, one row per contract."""
+    contracts = [contract for key in ("callExpDateMap", "putExpDateMap")
+                 for strikes in (chain.get(key) or {}).values() for group in strikes.values() for contract in group]
+    contracts.sort(key=lambda c: (c.get("expirationDate", 0), c.get("putCall", ""), c.get("strikePrice", 0)))
+    columns: List[Column] = [
+        ("Expiration", "expirationDate", lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc).strftime(
+            "%Y-%m-%d")),
+        ("Type", "putCall", str),
+        ("Strike", "strikePrice", _money),
+        ("Bid", "bid", _money),
+        ("Ask", "ask", _money),
+        ("Last", "last", _money),
+        ("Volume", "totalVolume", _count),
+        ("Open int.", "openInterest", _count),
+        ("Delta", "delta", lambda v: f"{float(v):+.3f}"),
+    ]
+    return text_table(columns, contracts, left=(0, 1))
+
+
+def text_table(columns: List[Column], records: Iterable[Dict[str, Any]], left: Sequence[int] = (0,)) -> str:
+    """Align records as a table: a header row, then one row per record ("-" for missing fields)."""
     rows = [[title for title, _, _ in columns]]
-    for quote in quotes.values():
-        row = []
-        for _, field, fmt in columns:
-            row.append(_cell(fmt, quote if field is None else quote.get(field)))
-        rows.append(row)
+    for record in records:
+        rows.append([_cell(fmt, record if field is None else record.get(field)) for _, field, fmt in columns])
     widths = [max(len(row[i]) for row in rows) for i in range(len(columns))]
     lines = []
     for row in rows:
-        cells = [cell.ljust(w) if i in (0, len(row) - 1) else cell.rjust(w)
-                 for i, (cell, w) in enumerate(zip(row, widths))]
+        cells = [cell.ljust(w) if i in left else cell.rjust(w) for i, (cell, w) in enumerate(zip(row, widths))]
         lines.append("  ".join(cells).rstrip())
     return "\n".join(lines)
 
@@ -179,6 +256,10 @@ def _cell(fmt: Callable[[Any], str], value: Any) -> str:
 
 def _money(value: Any) -> str:
     return f"{float(value):,.2f}"
+
+
+def _count(value: Any) -> str:
+    return f"{int(value):,}"
 
 
 def _change(quote: Dict[str, Any]) -> str:

@@ -61,6 +61,44 @@ def test_login_status_quote_logout(env, capsys, monkeypatch):
     assert "access token: none" in out and "Not logged in" in out
 
 
+@pytest.fixture
+def cli_logged_in(env, capsys, monkeypatch):
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "open", HeadlessBrowser())
+    assert run(capsys, "login")[0] == 0
+
+
+def test_history_prints_the_last_candles_in_utc(cli_logged_in, capsys, sandbox):
+    sandbox.clear_requests()
+    status, out, _ = run(capsys, "history", "aapl", "--period-type", "month", "--frequency-type", "daily",
+                         "--start", "2024-05-01", "--end", "2024-05-10", "--rows", "3")
+    assert status == 0
+    (sent,) = sandbox.requests
+    assert sent.path == "/v1/marketdata/AAPL/pricehistory"
+    assert sent.query == {"periodType": "month", "frequencyType": "daily", "startDate": "1714521600000",
+                          "endDate": "1715299200000"}
+    lines = out.splitlines()
+    assert lines[0] == "AAPL: 7 candles, the last 3:"  # weekdays from May 1 to May 9 (the 10th starts at 05:00)
+    assert lines[1].split()[:3] == ["Time", "(UTC)", "Open"]
+    assert [line.split()[0] for line in lines[2:]] == ["2024-05-07", "2024-05-08", "2024-05-09"]
+
+
+def test_chain_prints_one_row_per_contract(cli_logged_in, capsys, sandbox):
+    status, out, _ = run(capsys, "chain", "MSFT", "--type", "put", "--strikes", "3")
+    assert status == 0
+    rows = out.splitlines()[2:]
+    assert rows and all(row.split()[1] == "PUT" for row in rows)
+    assert len(rows) == 3 * len({row.split()[0] for row in rows})  # three strikes per expiration
+
+
+@pytest.mark.parametrize("argv,words", [(["history", "AAPL", "--period-type", "decade"], "period_type"),
+                                        (["chain", "NOSUCHSYMBOL"], "No option chain")])
+def test_history_and_chain_errors_are_one_line(cli_logged_in, capsys, argv, words):
+    status, _, err = run(capsys, *argv)
+    assert status == 1 and words in err and err.count("\n") == 1
+
+
 def test_login_no_browser_prints_the_url(env, capsys, monkeypatch):
     import webbrowser
 
@@ -86,7 +124,8 @@ def test_login_manual(env, capsys, monkeypatch):
 
 @pytest.mark.parametrize("argv,setup,words", [
     (["status"], {}, "No consumer key"),
-    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/", "TD_STORE_TOKENS": "maybe"}, "TD_STORE_TOKENS"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/", "TD_STORE_TOKENS": "maybe"},
+     "TD_STORE_TOKENS"),
     (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "nonsense"}, "not a valid URL"),
     (["quote", "AAPL"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/"}, "pyTD login"),
     (["login"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "https://example.com:8080"}, "not loopback"),

@@ -13,7 +13,7 @@ import pytest
 from pyTD.api import api
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache
-from pyTD.cache.disk import decode
+from pyTD.cache.format import decode
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
 from .conftest import CONSUMER_KEY

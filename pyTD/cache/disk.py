@@ -6,25 +6,22 @@ readable by its owner only (0600), and is guarded by a lock file beside it.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import stat
 import tempfile
 import time
-from typing import ContextManager, Dict, Optional, Tuple
+from typing import ContextManager, Optional, Tuple
 
 from pyTD import config
 from pyTD.auth.tokens import Token
 from pyTD.cache.base import TokenCache, check_token
+from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
 from pyTD.exceptions import CacheError
 
 log = logging.getLogger("pyTD")
 
-FORMAT_VERSION = 1
 DEFAULT_FILENAME = "tokens.json"
-_KEYS = ("access_token", "refresh_token")
-_Tokens = Tuple[Optional[Token], Optional[Token]]
 
 
 class DiskCache(TokenCache):
@@ -69,7 +66,7 @@ class DiskCache(TokenCache):
         self.lock_timeout = lock_timeout
         self._file_lock = FileLock(self.lock_path, timeout=lock_timeout, mode=0o600)
         self._seen: Optional[Tuple[int, int, int]] = None
-        self._tokens: _Tokens = (None, None)
+        self._tokens: Tokens = (None, None)
         try:
             os.makedirs(self.config_dir, mode=0o700, exist_ok=True)
             with self.lock():
@@ -120,7 +117,7 @@ class DiskCache(TokenCache):
             tokens[index] = value
             self._write((tokens[0], tokens[1]))
 
-    def _load(self) -> _Tokens:
+    def _load(self) -> Tokens:
         """Return the tokens in the file, re-reading it only when it changed."""
         try:
             st = os.stat(self.path)
@@ -133,7 +130,7 @@ class DiskCache(TokenCache):
             self._seen = stamp
         return self._tokens
 
-    def _read(self) -> _Tokens:
+    def _read(self) -> Tokens:
         try:
             return self._parse(self._raw())
         except _Corrupt:
@@ -155,17 +152,17 @@ class DiskCache(TokenCache):
         except OSError as exc:
             raise CacheError(f"Cannot read the token cache {self.path}: {exc.strerror}") from None
 
-    def _parse(self, raw: bytes) -> _Tokens:
+    def _parse(self, raw: bytes) -> Tokens:
         if not raw.strip():
             return (None, None)
         try:
             return decode(raw)
-        except _Unsupported as exc:
+        except UnsupportedFormat as exc:
             raise CacheError(f"{self.path}: {exc}") from None
         except (ValueError, KeyError, TypeError, AttributeError):
             raise _Corrupt from None
 
-    def _quarantine(self) -> _Tokens:
+    def _quarantine(self) -> Tokens:
         """Move an undecodable file aside rather than overwrite it, and read as empty."""
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         aside, n = f"{self.path}.corrupt-{stamp}", 1
@@ -182,7 +179,7 @@ class DiskCache(TokenCache):
                     "Log in again (python -m pyTD login).", self.path, aside)
         return (None, None)
 
-    def _write(self, tokens: _Tokens) -> None:
+    def _write(self, tokens: Tokens) -> None:
         """Replace the file atomically: a crash leaves the old or the new file, never a mix."""
         data = encode(tokens)
         fd, tmp = tempfile.mkstemp(dir=self.config_dir, prefix=f".{self.filename}.", suffix=".tmp")
@@ -237,38 +234,8 @@ class _Lock:
         self._cache._thread_lock.release()
 
 
-class _Unsupported(Exception):
-    """The file is intact but in a format this version cannot read."""
-
-
 class _Corrupt(Exception):
     """The file cannot be decoded."""
-
-
-def encode(tokens: _Tokens) -> bytes:
-    """Serialise tokens to the versioned JSON format."""
-    doc: Dict[str, object] = {"version": FORMAT_VERSION}
-    for key, token in zip(_KEYS, tokens):
-        doc[key] = None if token is None else token.to_dict()
-    return json.dumps(doc, indent=2).encode("utf-8")
-
-
-def decode(raw: bytes) -> _Tokens:
-    """Parse the file's JSON. Files without ``version`` (pyTD < 0.1) use the same token layout."""
-    doc = json.loads(raw.decode("utf-8"))
-    if not isinstance(doc, dict):
-        raise ValueError("not a JSON object")
-    version = doc.get("version", FORMAT_VERSION)
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise _Unsupported(
-            f"the file has format version {version!r}; this pyTD reads version "
-            f"{FORMAT_VERSION}. Upgrade pyTD, or use another config_dir."
-        )
-    access, refresh = (doc.get(key) for key in _KEYS)
-    return (
-        None if access is None else Token.from_dict(access),
-        None if refresh is None else Token.from_dict(refresh),
-    )
 
 
 def _fsync_dir(path: str) -> None:

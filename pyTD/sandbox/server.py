@@ -344,7 +344,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         # The path only: query strings can carry codes.
-        log.debug("%s %s %s", self.command, urlsplit(self.path).path, code)
+        path = urlsplit(getattr(self, "path", "")).path  # unset for a garbled request line
+        log.debug("%s %s %s", self.command, path, code)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's signature
         log.debug("Sandbox: " + format, *args)

@@ -1,0 +1,42 @@
+"""The one format of stored tokens: versioned JSON, each token with its value, issue time and lifetime."""
+
+from __future__ import annotations
+
+import json
+from typing import Dict, Optional, Tuple
+
+from pyTD.auth.tokens import Token
+
+FORMAT_VERSION = 1
+KEYS = ("access_token", "refresh_token")
+Tokens = Tuple[Optional[Token], Optional[Token]]
+
+
+class UnsupportedFormat(Exception):
+    """The data is intact but in a format this version cannot read."""
+
+
+def encode(tokens: Tokens) -> bytes:
+    """Serialise tokens to the versioned JSON format."""
+    doc: Dict[str, object] = {"version": FORMAT_VERSION}
+    for key, token in zip(KEYS, tokens):
+        doc[key] = None if token is None else token.to_dict()
+    return json.dumps(doc, indent=2).encode("utf-8")
+
+
+def decode(raw: bytes) -> Tokens:
+    """Parse the file's JSON. Files without ``version`` (pyTD < 0.1) use the same token layout."""
+    doc = json.loads(raw.decode("utf-8"))
+    if not isinstance(doc, dict):
+        raise ValueError("not a JSON object")
+    version = doc.get("version", FORMAT_VERSION)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise UnsupportedFormat(
+            f"the file has format version {version!r}; this pyTD reads version "
+            f"{FORMAT_VERSION}. Upgrade pyTD, or use another config_dir."
+        )
+    access, refresh = (doc.get(key) for key in KEYS)
+    return (
+        None if access is None else Token.from_dict(access),
+        None if refresh is None else Token.from_dict(refresh),
+    )

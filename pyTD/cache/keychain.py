@@ -1,0 +1,116 @@
+"""Tokens kept in the operating system's keychain through the ``keyring`` package (extra ``keyring``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Optional
+
+from pyTD.auth.tokens import Token
+from pyTD.cache.base import TokenCache, check_token
+from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
+from pyTD.exceptions import CacheError
+
+log = logging.getLogger("pyTD")
+
+SERVICE = "pyTD"
+
+
+class KeyringCache(TokenCache):
+    """Keep tokens in the OS keychain (macOS Keychain, Windows Credential Locker, Secret Service).
+
+    Both tokens are stored as one keychain entry in pyTD's versioned JSON
+    format, so an update never leaves one token without the other.
+
+    Parameters
+    ----------
+    name : str
+        The entry's user name under the ``pyTD`` service; use one per
+        consumer key (e.g. the key itself) when several apps share a machine.
+    service : str
+        The keychain service name.
+    backend : keyring backend, optional
+        A specific backend; default: the one :mod:`keyring` selects.
+
+    Raises
+    ------
+    ImportError
+        If :mod:`keyring` is not installed (``pip install 'pyTD[keyring]'``).
+
+    Notes
+    -----
+    The lock serialises refreshes between the threads of one process only;
+    processes that share a keychain entry may each refresh once.
+    """
+
+    def __init__(self, name: str = "tokens", service: str = SERVICE, *, backend: Any = None) -> None:
+        super().__init__()
+        if backend is None:
+            try:
+                import keyring
+            except ImportError:
+                raise ImportError("KeyringCache needs keyring: pip install 'pyTD[keyring]'") from None
+            backend = keyring.get_keyring()
+        self.name = name
+        self.service = service
+        self.backend = backend
+
+    @property
+    def access_token(self) -> Optional[Token]:
+        """The access token, or None."""
+        return self._load()[0]
+
+    @access_token.setter
+    def access_token(self, value: Optional[Token]) -> None:
+        self._update(0, check_token(value))
+
+    @property
+    def refresh_token(self) -> Optional[Token]:
+        """The refresh token, or None."""
+        return self._load()[1]
+
+    @refresh_token.setter
+    def refresh_token(self, value: Optional[Token]) -> None:
+        self._update(1, check_token(value))
+
+    def clear(self) -> None:
+        """Forget both tokens (the keychain entry is deleted)."""
+        with self.lock():
+            if self._call("get_password", self.name) is not None:
+                self._call("delete_password", self.name)
+
+    def _update(self, index: int, value: Optional[Token]) -> None:
+        with self.lock():
+            tokens = list(self._load())
+            tokens[index] = value
+            self._call("set_password", self.name, encode((tokens[0], tokens[1])).decode("utf-8"))
+
+    def _load(self) -> Tokens:
+        stored = self._call("get_password", self.name)
+        if not stored:
+            return (None, None)
+        try:
+            return decode(stored.encode("utf-8"))
+        except UnsupportedFormat as exc:
+            raise CacheError(f"keychain entry {self.service}/{self.name}: {exc}") from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return self._quarantine(stored)
+
+    def _quarantine(self, stored: str) -> Tokens:
+        """Keep an undecodable entry under another name rather than overwrite it, and read as empty."""
+        with self.lock():
+            aside = f"{self.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+            self._call("set_password", aside, stored)
+            self._call("delete_password", self.name)
+        log.warning("The keychain entry %s/%s could not be decoded; it was moved to %s/%s. "
+                    "Log in again (python -m pyTD login).", self.service, self.name, self.service, aside)
+        return (None, None)
+
+    def _call(self, method: str, name: str, *args: str) -> Any:
+        try:
+            return getattr(self.backend, method)(self.service, name, *args)
+        except Exception as exc:  # keyring raises its own KeyringError family, and backends more
+            raise CacheError(f"The keychain ({type(self.backend).__name__}) failed: {type(exc).__name__}") from None
+
+    def __repr__(self) -> str:
+        return f"KeyringCache(service={self.service!r}, name={self.name!r})"

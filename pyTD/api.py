@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import os
 import sys
 import threading
 from typing import Any, Callable, ContextManager, Optional, Union
@@ -365,13 +366,18 @@ def _interactive() -> bool:
 
 
 _default: Optional[api] = None
+_default_settings: Optional[tuple] = None
 _default_lock = threading.Lock()
 
 
 def default_api() -> api:
-    """The api built from the environment (``TD_*`` variables), created on first use and reused."""
-    global _default
+    """The api built from the environment (``TD_*`` variables), created on first use and reused.
+
+    It is built again when a ``TD_*`` variable changes.
+    """
+    global _default, _default_settings
+    settings = tuple(os.environ.get(name) for name in config.ENV_VARS)
     with _default_lock:
-        if _default is None:
-            _default = api()
+        if _default is None or settings != _default_settings:
+            _default, _default_settings = api(), settings
         return _default

@@ -30,6 +30,8 @@ def check_output_format(output_format: str) -> str:
     if output_format not in OUTPUT_FORMATS:
         raise ValueError(f"output_format must be one of {', '.join(map(repr, OUTPUT_FORMATS))}, "
                          f"not {output_format!r}")
+    if output_format == "pandas":
+        pandas()  # fail before any request is sent
     return output_format
 
 

@@ -201,6 +201,16 @@ def test_self_signed_certificate_is_reused(tmp_path):
     assert open(cert).read() == first
 
 
+def test_a_readable_self_signed_key_is_tightened_with_a_warning(tmp_path, caplog):
+    config_dir = str(tmp_path)
+    server_context(None, None, config_dir)
+    key = os.path.join(config_dir, "localhost-key.pem")
+    os.chmod(key, 0o644)
+    server_context(None, None, config_dir)
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    assert "readable by others" in caplog.text and key in caplog.text
+
+
 def test_user_certificate_and_bad_certificate(tmp_path):
     server_context(None, None, str(tmp_path))  # make a pair to use as "the user's"
     cert, key = str(tmp_path / "localhost-cert.pem"), str(tmp_path / "localhost-key.pem")

@@ -37,11 +37,13 @@ UNKNOWN = ["NOSUCHSYMBOL", "ABC1"]  # the sandbox knows only 1-5 capital letters
 MON_MIDNIGHT_MS = 1714953600000  # 2024-05-06T00:00:00Z
 MON_1330_MS = 1715002200000  # 2024-05-06T13:30:00Z
 FRI_2000_MS = 1715371200000  # 2024-05-10T20:00:00Z
+DAILY = {"period_type": "month", "frequency_type": "daily"}  # one candle a weekday, at 05:00 UTC
+WEEK = {**DAILY, "start_date": "2024-05-06", "end_date": "2024-05-10T20:00:00Z"}  # Monday to Friday
 
 # One cheap call of each function, for the checks they all share.
 CALLS = {
     "get_quotes": (("AAPL,MSFT",), {}),
-    "get_price_history": (("AAPL",), {"start_date": "2024-05-06", "end_date": "2024-05-10"}),
+    "get_price_history": (("AAPL",), WEEK),
     "get_movers": (("$DJI",), {}),
     "get_market_hours": (("EQUITY", "2024-05-10"), {}),
     "get_option_chains": (("AAPL",), {"strike_count": 2}),
@@ -71,11 +73,11 @@ def far_from_utc(monkeypatch):
     """Local time 12 hours ahead of UTC, so naive values read as local time would land on other days."""
     if not hasattr(time, "tzset"):
         pytest.skip("time.tzset is needed to change the local time zone")
-    monkeypatch.setenv("TZ", "Pacific/Auckland")
-    time.tzset()
-    assert time.localtime(0).tm_gmtoff != 0
-    yield
-    monkeypatch.undo()
+    with monkeypatch.context() as patch:
+        patch.setenv("TZ", "XST-12")  # POSIX rule: needs no time zone database
+        time.tzset()
+        assert time.localtime(0).tm_gmtoff == 12 * 3600
+        yield
     time.tzset()
 
 
@@ -126,9 +128,10 @@ def call(name, td=None, **overrides):
     return getattr(pyTD, name)(*args, **{**kwargs, "api": td, **overrides})
 
 
-def assert_nothing_sent(sandbox, func, *args, match=None, error=ValueError, **kwargs):
+def assert_nothing_sent(sandbox, func, *args, match, **kwargs):
+    """``func(*args, **kwargs)`` raises ValueError matching ``match`` before any request."""
     sandbox.clear_requests()
-    with pytest.raises(error, match=match):
+    with pytest.raises(ValueError, match=match):
         func(*args, **kwargs)
     assert sandbox.requests == []
 
@@ -180,7 +183,8 @@ def test_empty_or_non_string_symbols_are_refused(td, sandbox, bad):
     assert_nothing_sent(sandbox, market.get_quotes, bad, api=td, match="symbol")
 
 
-@pytest.mark.parametrize("func, extra", [(market.get_quotes, {}), (market.get_fundamentals, {"projection": "fundamental"})],
+@pytest.mark.parametrize("func, extra", [(market.get_quotes, {}),
+                                         (market.get_fundamentals, {"projection": "fundamental"})],
                          ids=["quotes", "fundamentals"])
 def test_250_symbols_go_in_three_batches_and_merge(td, sandbox, func, extra):
     symbols = distinct_symbols(250)
@@ -232,7 +236,8 @@ def test_quotes_as_pandas_one_row_per_symbol(td, pd):
      {"periodType": "year", "period": "20", "frequencyType": "monthly"}),
     ({"extended_hours": False}, {"needExtendedHoursData": "false"}),
     ({"extended_hours": True}, {"needExtendedHoursData": "true"}),
-    ({"start_date": datetime(2024, 5, 6, tzinfo=timezone.utc), "end_date": datetime(2024, 5, 10, 20, tzinfo=timezone.utc)},
+    ({"start_date": datetime(2024, 5, 6, tzinfo=timezone.utc),
+      "end_date": datetime(2024, 5, 10, 20, tzinfo=timezone.utc)},
      {"startDate": str(MON_MIDNIGHT_MS), "endDate": str(FRI_2000_MS)}),
     ({"start_date": date(2024, 5, 6)}, {"startDate": str(MON_MIDNIGHT_MS)}),
     ({"start_date": "2024-05-06", "end_date": "2024-05-10T20:00:00Z"},
@@ -256,7 +261,7 @@ def test_naive_dates_are_utc_not_local_time(td, sandbox, far_from_utc):
 
 
 def test_price_history_of_one_symbol_is_its_candles(td, sandbox):
-    candles = market.get_price_history("AAPL", start_date="2024-05-06", end_date="2024-05-10T20:00:00Z", api=td)
+    candles = market.get_price_history("AAPL", **WEEK, api=td)
     assert isinstance(candles, list) and candles
     for candle in candles:
         assert set(candle) == CANDLE_FIELDS
@@ -269,10 +274,9 @@ def test_price_history_of_one_symbol_is_its_candles(td, sandbox):
 
 
 def test_price_history_of_several_symbols_is_one_request_each(td, sandbox):
-    result = market.get_price_history(["AAPL", "MSFT"], period_type="month", period=1, frequency_type="daily",
-                                      start_date="2024-05-06", end_date="2024-05-10", api=td)
+    result = market.get_price_history(["AAPL", "MSFT"], period=1, **WEEK, api=td)
     query = {"periodType": "month", "period": "1", "frequencyType": "daily", "startDate": str(MON_MIDNIGHT_MS),
-             "endDate": str(MON_MIDNIGHT_MS + 4 * 86400000)}
+             "endDate": str(FRI_2000_MS)}
     assert sent(sandbox) == [("/v1/marketdata/AAPL/pricehistory", query), ("/v1/marketdata/MSFT/pricehistory", query)]
     assert list(result) == ["AAPL", "MSFT"]
     for symbol, candles in result.items():
@@ -282,14 +286,13 @@ def test_price_history_of_several_symbols_is_one_request_each(td, sandbox):
 
 
 def test_price_history_of_an_unknown_symbol_is_empty(td, sandbox):
-    assert market.get_price_history("NOSUCHSYMBOL", start_date="2024-05-06", end_date="2024-05-10", api=td) == []
+    assert market.get_price_history("NOSUCHSYMBOL", **WEEK, api=td) == []
     assert only_request(sandbox)[0] == "/v1/marketdata/NOSUCHSYMBOL/pricehistory"
 
 
 def test_price_history_as_pandas_for_one_symbol(td, pd):
-    window = {"start_date": "2024-05-06", "end_date": "2024-05-10T20:00:00Z", "api": td}
-    candles = market.get_price_history("AAPL", **window)
-    frame = market.get_price_history("AAPL", **window, output_format="pandas")
+    candles = market.get_price_history("AAPL", **WEEK, api=td)
+    frame = market.get_price_history("AAPL", **WEEK, api=td, output_format="pandas")
     assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
     assert isinstance(frame.index, pd.DatetimeIndex) and str(frame.index.tz) == "UTC"
     assert list(frame.index) == [pd.Timestamp(c["datetime"], unit="ms", tz="UTC") for c in candles]
@@ -298,8 +301,8 @@ def test_price_history_as_pandas_for_one_symbol(td, pd):
 
 
 def test_price_history_as_pandas_for_several_symbols(td, pd):
-    frame = market.get_price_history(["AAPL", "MSFT"], start_date="2024-05-06", end_date="2024-05-10", api=td,
-                                     output_format="pandas")
+    frame = market.get_price_history(["AAPL", "MSFT"], **DAILY, start_date="2024-05-06", end_date="2024-05-10",
+                                     api=td, output_format="pandas")
     assert isinstance(frame.columns, pd.MultiIndex)
     assert list(frame.columns.names) == ["symbol", "field"]
     assert list(frame.columns) == [(s, f) for s in ("AAPL", "MSFT") for f in ("open", "high", "low", "close", "volume")]
@@ -544,13 +547,22 @@ def matching(predicate):
     ("AAPL,MSFT,NOSUCHSYMBOL", "symbol-search", {"AAPL", "MSFT"}),
     ("A.*", "symbol-regex", matching(lambda s: s.startswith("A"))),
     ("Corporation", "desc-search", matching(lambda s: "Corporation" in securities.description(s))),
-    ("^(Apple|Intel) ", "desc-regex", {"AAPL", "INTC"}),
+    ("^(Apple|Intel)", "desc-regex", {"AAPL", "INTC"}),
 ], ids=["symbol", "symbols", "symbol-regex", "desc-search", "desc-regex"])
 def test_instrument_search(td, sandbox, text, projection, expected):
     found = instruments.get_instruments(text, projection, api=td)
     assert only_request(sandbox) == ("/v1/instruments", {"symbol": text, "projection": projection})
     assert set(found) == expected and expected
     assert found == {s: securities.instrument(s) for s in expected}
+
+
+@pytest.mark.parametrize("text, projection", [("Company ", "desc-search"), ("Company ", "desc-regex"),
+                                              (r"Company\s", "desc-regex")])
+def test_search_text_is_sent_verbatim(td, sandbox, text, projection):
+    """Spaces are part of a description search or a regular expression ("Company " leaves out "Company,")."""
+    found = instruments.get_instruments(text, projection, api=td)
+    assert only_request(sandbox)[1] == {"symbol": text, "projection": projection}
+    assert set(found) == matching(lambda s: "company " in securities.description(s).lower())
 
 
 def test_instrument_search_with_fundamentals(td, sandbox):
@@ -628,11 +640,11 @@ def test_fundamentals_as_pandas_one_row_per_symbol(td, pd):
 @pytest.mark.parametrize("name", list(CALLS))
 def test_functions_are_exported_and_are_api_methods(name):
     function = getattr(pyTD, name)
-    home = instruments if name in ("get_instrument", "get_instruments") else market
-    assert getattr(home, name) is function and name in pyTD.__all__
+    homes = {"get_instrument": [instruments], "get_instruments": [instruments],
+             "get_fundamentals": [instruments, market]}.get(name, [market])
+    assert all(getattr(home, name) is function for home in homes) and name in pyTD.__all__
     method = getattr(api_module.api, name)
     assert method.__wrapped__ is function and method.__doc__ == function.__doc__
-    assert market.get_fundamentals is instruments.get_fundamentals
 
 
 @pytest.mark.parametrize("name", list(CALLS))
@@ -653,7 +665,6 @@ def environment(monkeypatch, logged_in, sandbox, callback_url, config_dir):
                         ("TD_CONFIG_DIR", config_dir), ("TD_AUTH_URL", sandbox.auth_url),
                         ("TD_API_URL", sandbox.api_url)):
         monkeypatch.setenv(name, value)
-    monkeypatch.setattr(api_module, "_default", None)  # no public reset exists; restored after the test
     sandbox.clear_requests()
     return logged_in
 
@@ -669,15 +680,29 @@ def test_functions_without_api_use_the_default_client(environment, sandbox, name
     assert default.api_url == sandbox.api_url
 
 
-def test_without_api_or_environment_there_is_no_client(monkeypatch):
-    monkeypatch.setattr(api_module, "_default", None)
+def test_the_default_client_follows_the_environment(environment, monkeypatch, tmp_path):
+    first = api_module.default_api()
+    monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path / "elsewhere"))
+    second = api_module.default_api()
+    assert second is not first and second.config_dir == str(tmp_path / "elsewhere")
+    assert api_module.default_api() is second
+
+
+def test_symbol_search_is_sent_in_batches(td, sandbox):
+    symbols = [f"Q{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(150)]
+    sandbox.clear_requests()
+    found = td.get_instruments(",".join(symbols))
+    assert sorted(found) == sorted(symbols)
+    assert [len(r.query["symbol"].split(",")) for r in sandbox.requests] == [100, 50]
+
+
+def test_without_api_or_environment_there_is_no_client():
     with pytest.raises(ConfigurationError, match="TD_CONSUMER_KEY"):
         pyTD.get_quotes("AAPL")
 
 
 @pytest.mark.parametrize("name", list(CALLS))
 def test_unknown_output_format_names_the_choices(td, sandbox, name):
-    sandbox.clear_requests()
     with pytest.raises(ValueError, match="'json', 'pandas'") as info:
         call(name, td, output_format="xml")
     assert "xml" in str(info.value)

@@ -30,7 +30,8 @@ def _write_forever(directory):
 
 
 def test_a_writer_killed_at_random_never_leaves_a_partial_file(tmp_path):
-    directory = str(tmp_path)
+    """200 writers killed with SIGKILL at random moments; a reader decodes every version it sees."""
+    directory = str(tmp_path / "cache")
     DiskCache(directory)
     path = os.path.join(directory, "tokens.json")
     seen, problems, stop = [], [], threading.Event()
@@ -38,8 +39,7 @@ def test_a_writer_killed_at_random_never_leaves_a_partial_file(tmp_path):
     def reader():
         while not stop.is_set():
             try:
-                raw = open(path, "rb").read()
-                access, refresh = decode(raw)
+                refresh = decode(open(path, "rb").read())[1]
                 seen.append(0 if refresh is None else int(refresh.token.split("-")[1]))
             except Exception as exc:  # noqa: BLE001 - every failure is a finding
                 problems.append(repr(exc))
@@ -47,7 +47,7 @@ def test_a_writer_killed_at_random_never_leaves_a_partial_file(tmp_path):
     thread = threading.Thread(target=reader)
     thread.start()
     rng = random.Random(1234)
-    last = 0
+    survivors = []
     try:
         for _ in range(200):
             writer = fork.Process(target=_write_forever, args=(directory,))
@@ -55,17 +55,17 @@ def test_a_writer_killed_at_random_never_leaves_a_partial_file(tmp_path):
             time.sleep(rng.uniform(0, 0.02))
             os.kill(writer.pid, signal.SIGKILL)
             writer.join()
-            refresh = DiskCache(directory).refresh_token  # the file is whole after every kill
+            refresh = DiskCache(directory).refresh_token  # whole after every kill: old or new, never partial
             assert refresh is None or refresh.token.startswith("version-")
-            last = max(last, 0 if refresh is None else 1)
+            survivors.append(refresh)
     finally:
         stop.set()
         thread.join()
     assert problems == []
-    assert len(seen) > 100 and last == 1
-    leftovers = [n for n in os.listdir(directory) if n.endswith(".tmp")]
-    # a killed writer may leave its temporary file; normal operation never does
-    assert all(n.startswith(".tokens.json.") for n in leftovers)
+    assert len(seen) > 100 and any(survivors)
+    # a killed writer may leave its temporary file; nothing else appears
+    assert {n for n in os.listdir(directory) if not n.startswith(".tokens.json.")} == {"tokens.json",
+                                                                                      "tokens.json.lock"}
 
 
 def _race(args):

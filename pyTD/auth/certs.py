@@ -9,6 +9,7 @@ import ssl
 from typing import Optional, Tuple
 
 from pyTD.exceptions import ConfigurationError
+from pyTD.private import tighten
 
 CERT_FILE = "localhost-cert.pem"
 KEY_FILE = "localhost-key.pem"
@@ -49,6 +50,7 @@ def self_signed_certificate(config_dir: str) -> Tuple[str, str]:
     cert_path = os.path.join(config_dir, CERT_FILE)
     key_path = os.path.join(config_dir, KEY_FILE)
     if os.path.exists(cert_path) and os.path.exists(key_path) and not _expired(cert_path):
+        tighten(key_path, "certificate key")
         return cert_path, key_path
     try:
         from cryptography import x509

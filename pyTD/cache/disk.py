@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import tempfile
 import time
 from typing import ContextManager, Optional, Tuple
@@ -18,6 +17,7 @@ from pyTD.auth.tokens import Token
 from pyTD.cache.base import TokenCache, check_token
 from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
 from pyTD.exceptions import CacheError
+from pyTD.private import tighten
 
 log = logging.getLogger("pyTD")
 
@@ -73,7 +73,7 @@ class DiskCache(TokenCache):
                 if not os.path.exists(self.path):
                     self._write((None, None))
                 else:
-                    self._tighten_permissions()
+                    tighten(self.path, "token cache")
         except OSError as exc:
             raise CacheError(f"Cannot create the token cache {self.path}: {exc.strerror}") from None
 
@@ -197,13 +197,6 @@ class DiskCache(TokenCache):
             raise
         _fsync_dir(self.config_dir)
         self._seen, self._tokens = None, tokens
-
-    def _tighten_permissions(self) -> None:
-        mode = stat.S_IMODE(os.stat(self.path).st_mode)
-        if os.name == "posix" and mode & 0o077:
-            os.chmod(self.path, 0o600)
-            log.warning("The token cache %s was readable by others (mode %o); it is now 0600.",
-                        self.path, mode)
 
 
 class _Lock:

@@ -5,7 +5,17 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Optional
 
-from pyTD.fetch import Symbols, check_output_format, choice, client, fetch_batched, pandas, table
+from pyTD.fetch import (
+    Symbols,
+    batches,
+    check_output_format,
+    choice,
+    client,
+    fetch_batched,
+    pandas,
+    symbol_list,
+    table,
+)
 
 if TYPE_CHECKING:
     from pyTD.api import api as API
@@ -36,8 +46,14 @@ def get_instruments(symbol: str, projection: str = "symbol-search", *, api: Opti
             re.compile(symbol)
         except re.error as exc:
             raise ValueError(f"symbol is not a valid regular expression: {exc}") from None
-    query = {"symbol": symbol.strip(), "projection": projection}
-    found = client(api).request("GET", "/instruments", params=query)
+    if projection in ("symbol-search", "fundamental"):
+        searches = batches(symbol_list(symbol))  # at most 100 symbols a request
+    else:
+        searches = [symbol]  # sent verbatim: a space can matter in a description or a regular expression
+    td = client(api)
+    found: dict = {}
+    for text in searches:
+        found.update(td.request("GET", "/instruments", params={"symbol": text, "projection": projection}))
     return table(found) if output_format == "pandas" else found
 
 

@@ -111,16 +111,21 @@ def get_option_chains(
 
 
 def contracts_frame(chain: dict) -> Any:
-    """One row per contract of both maps; fields missing from a contract come from the map keys."""
+    """One row per contract of both maps; fields missing from a contract come from the map keys.
+
+    ``expirationDate`` is the expiration day as ``YYYY-MM-DD`` (from the map
+    key), whatever form the contract itself gives it in.
+    """
     rows = []
     for put_call, key in (("CALL", "callExpDateMap"), ("PUT", "putExpDateMap")):
         for expiration, strikes in (chain.get(key) or {}).items():
             day, _, dte = expiration.partition(":")
             for strike, contracts in strikes.items():
                 for contract in contracts:
-                    row = {"putCall": put_call, "expirationDate": day, "strikePrice": float(strike)}
+                    row = {"putCall": put_call, "strikePrice": float(strike)}
                     if dte:
                         row["daysToExpiration"] = int(dte)
                     row.update(contract)
+                    row["expirationDate"] = day  # the map's YYYY-MM-DD, not TD's epoch ms
                     rows.append(row)
     return pandas().DataFrame(rows)

@@ -137,7 +137,8 @@ class Sandbox:
         self._server = server_class((self.host, self.port), _Handler)
         self._server.sandbox = self  # type: ignore[attr-defined]
         self.port = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="pyTD-sandbox", daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="pyTD-sandbox",
+                                        daemon=True)  # a short poll interval makes stop() quick
         self._thread.start()
         log.info("Sandbox listening at %s", self.url)
         return self

@@ -1,0 +1,197 @@
+"""The HTTP layer under faults injected by the sandbox: retries, Retry-After, timeouts, the rate limiter."""
+
+import io
+import logging
+import threading
+import time
+
+import pytest
+import requests
+
+from pyTD.exceptions import RateLimitError, ServerError, TDConnectionError
+from pyTD.sandbox import HeadlessBrowser, Sandbox
+
+QUOTES = "/marketdata/quotes"
+MARKETDATA = "/v1/marketdata"
+
+
+def quote(client, symbol="AAPL"):
+    return client.request("GET", QUOTES, params={"symbol": symbol})
+
+
+def sent(sandbox, prefix=MARKETDATA):
+    return [r for r in sandbox.requests if r.path.startswith(prefix)]
+
+
+def test_one_session_per_api(logged_in, make_client):
+    assert isinstance(logged_in.session, requests.Session)
+    assert logged_in.session is not make_client().session
+    mine = requests.Session()
+    assert make_client(session=mine).session is mine
+
+
+def test_every_request_has_a_timeout(make_client, monkeypatch):
+    assert make_client().transport.timeout == 30
+    assert make_client(timeout=2.5).transport.timeout == 2.5
+    monkeypatch.setenv("TD_TIMEOUT", "7")
+    assert make_client().transport.timeout == 7
+
+
+@pytest.mark.parametrize("fault", [dict(status=500), dict(status=503), dict(status=429), dict(drop=True)])
+def test_get_recovers_from_transient_failures(logged_in, sandbox, fault, caplog):
+    sandbox.fail_next(2, path=MARKETDATA, **fault)
+    sandbox.clear_requests()
+    assert "AAPL" in quote(logged_in)
+    assert len(sent(sandbox)) == 3
+    retries = [r for r in caplog.records if r.levelno == logging.WARNING and "retrying" in r.getMessage()]
+    assert len(retries) == 2
+
+
+def test_retries_give_up_after_retry_count(make_client, sandbox):
+    client = make_client(retry_count=2)
+    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    sandbox.fail_next(5, status=503, body='{"error": "gateway down"}', path=MARKETDATA)
+    sandbox.clear_requests()
+    with pytest.raises(ServerError) as info:
+        quote(client)
+    assert info.value.status == 503 and "gateway down" in str(info.value)
+    assert len(sent(sandbox)) == 3
+
+
+def test_dropped_connections_exhaust_into_a_connection_error(make_client, sandbox):
+    client = make_client(retry_count=1)
+    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    sandbox.fail_next(2, drop=True, path=MARKETDATA)
+    with pytest.raises(TDConnectionError, match="after 2 attempt"):
+        quote(client)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
+def test_writes_are_never_retried(logged_in, sandbox, method):
+    sandbox.fail_next(1, status=503, path=MARKETDATA)
+    sandbox.clear_requests()
+    with pytest.raises(ServerError):
+        logged_in.request(method, QUOTES, json={})
+    assert len(sent(sandbox)) == 1
+
+
+@pytest.mark.parametrize("status", [400, 403, 404])
+def test_other_client_errors_are_not_retried(logged_in, sandbox, status):
+    sandbox.fail_next(1, status=status, path=MARKETDATA)
+    sandbox.clear_requests()
+    with pytest.raises(Exception) as info:
+        quote(logged_in)
+    assert info.value.status == status and len(sent(sandbox)) == 1
+
+
+def test_retry_after_is_honoured(logged_in, sandbox):
+    logged_in.transport.pause = 0.01  # the back-off alone would retry at once
+    sandbox.fail_next(1, status=429, retry_after=1, path=MARKETDATA)
+    start = time.monotonic()
+    quote(logged_in)
+    assert time.monotonic() - start >= 1.0
+
+
+def test_a_429_that_persists_is_a_rate_limit_error(make_client, sandbox):
+    client = make_client(retry_count=0)
+    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    sandbox.fail_next(1, status=429, path=MARKETDATA)
+    with pytest.raises(RateLimitError) as info:
+        quote(client)
+    assert info.value.status == 429 and info.value.url.endswith(QUOTES)
+
+
+def test_a_slow_server_times_out_in_bounded_time(make_client, sandbox):
+    client = make_client(timeout=0.3, retry_count=1)
+    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    sandbox.delay_next(2, 3.0, path=MARKETDATA)
+    start = time.monotonic()
+    with pytest.raises(TDConnectionError, match="Timeout"):
+        quote(client)
+    assert time.monotonic() - start < 2.5  # two 0.3 s attempts and a short pause, not the server's 6 s
+
+
+def test_errors_carry_status_message_and_a_url_without_query(logged_in, sandbox):
+    sandbox.fail_next(1, status=403, body='{"error": "not entitled"}', path=MARKETDATA)
+    with pytest.raises(Exception) as info:
+        logged_in.request("GET", QUOTES, params={"symbol": "SECRETSYMBOL"})
+    error = info.value
+    assert error.status == 403 and "not entitled" in str(error)
+    assert "SECRETSYMBOL" not in str(error) and "?" not in error.url and error.url.endswith(QUOTES)
+    assert "not entitled" in error.body
+
+
+def test_one_debug_line_per_request(logged_in, sandbox, caplog):
+    caplog.set_level(logging.DEBUG, logger="pyTD")
+    caplog.clear()
+    quote(logged_in)
+    lines = [r.getMessage() for r in caplog.records if r.name == "pyTD" and QUOTES in r.getMessage()]
+    (line,) = lines
+    assert line.startswith("GET ") and "-> 200 in" in line and " ms (attempt 1)" in line
+    assert "symbol=" not in line
+
+
+def test_the_library_adds_no_handlers(logged_in):
+    handlers = logging.getLogger("pyTD").handlers
+    assert all(isinstance(h, logging.NullHandler) for h in handlers)
+
+
+def test_clients_of_one_key_share_a_limiter(make_client):
+    first, second = make_client(rate_limit="20/2"), make_client(rate_limit="20/2")
+    assert first.transport.limiter is second.transport.limiter
+    assert make_client(consumer_key="OTHER", rate_limit="20/2").transport.limiter is not first.transport.limiter
+    default = make_client().transport.limiter
+    assert (default.limit, default.window) == (120, 60)
+
+
+def test_rate_limit_zero_disables_it(make_client, monkeypatch):
+    monkeypatch.setenv("TD_RATE_LIMIT", "0")
+    assert make_client().transport.limiter.limit == 0
+
+
+def test_a_burst_stays_under_a_server_enforced_limit(config_dir, callback_url, caplog):
+    """60 requests from 6 threads and two clients, against a server that answers 429 past 20 per 2 s."""
+    from pyTD.api import api
+
+    with Sandbox(auto_approve=True, rate_limit=20, rate_window=2) as sb:
+        clients = [api("BURSTKEY", callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url,
+                       rate_limit="20/2", retry_count=0) for _ in range(2)]
+        clients[0].login(open_browser=HeadlessBrowser(), timeout=10)  # both share the disk cache
+        errors = []
+
+        def burst(client):
+            for _ in range(10):
+                try:
+                    quote(client)
+                except Exception as exc:  # noqa: BLE001 - a 429 would land here
+                    errors.append(exc)
+
+        start = time.monotonic()
+        threads = [threading.Thread(target=burst, args=(clients[i % 2],)) for i in range(6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        elapsed = time.monotonic() - start
+    assert errors == []
+    assert len([r for r in sb.requests if r.path.startswith(MARKETDATA)]) == 60
+    assert elapsed >= 4.0  # 60 requests at 20 per 2 s: the third batch waits two windows
+    assert "Rate limit of 20 requests per 2 s reached" in caplog.text
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_batched_calls_show_progress_on_a_terminal(logged_in, monkeypatch):
+    pytest.importorskip("tqdm")
+    symbols = [f"P{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(250)]
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    logged_in.get_quotes(symbols)
+    assert "quotes:" in terminal.getvalue() and "/3 [" in terminal.getvalue()  # a bar over 3 batches
+    quiet = Terminal()
+    monkeypatch.setattr("sys.stderr", quiet)
+    logged_in.get_quotes(symbols, progress=False)
+    assert quiet.getvalue() == ""

@@ -203,8 +203,8 @@ def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:
 def history_table(candles: List[Dict[str, Any]]) -> str:
     """Format candles as a text table, one row per candle, times in UTC."""
     columns: List[Column] = [
-        ("Time (UTC)", "datetime", lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc).strftime(
-            "%Y-%m-%d %H:%M")),
+        ("Time (UTC)", "datetime",
+         lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")),
         ("Open", "open", _money),
         ("High", "high", _money),
         ("Low", "low", _money),
@@ -216,12 +216,11 @@ def history_table(candles: List[Dict[str, Any]]) -> str:
 
 def chain_table(chain: Dict[str, Any]) -> str:
     """Format an option chain as a text table, one row per contract."""
-    contracts = [contract for key in ("callExpDateMap", "putExpDateMap")
-                 for strikes in (chain.get(key) or {}).values() for group in strikes.values() for contract in group]
-    contracts.sort(key=lambda c: (c.get("expirationDate", 0), c.get("putCall", ""), c.get("strikePrice", 0)))
+    from pyTD.market.options import contracts
+
+    rows = sorted(contracts(chain), key=lambda c: (c["expirationDate"], c["putCall"], c["strikePrice"]))
     columns: List[Column] = [
-        ("Expiration", "expirationDate", lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc).strftime(
-            "%Y-%m-%d")),
+        ("Expiration", "expirationDate", str),
         ("Type", "putCall", str),
         ("Strike", "strikePrice", _money),
         ("Bid", "bid", _money),
@@ -231,7 +230,7 @@ def chain_table(chain: Dict[str, Any]) -> str:
         ("Open int.", "openInterest", _count),
         ("Delta", "delta", lambda v: f"{float(v):+.3f}"),
     ]
-    return text_table(columns, contracts, left=(0, 1))
+    return text_table(columns, rows, left=(0, 1))
 
 
 def text_table(columns: List[Column], records: Iterable[Dict[str, Any]], left: Sequence[int] = (0,)) -> str:

@@ -1,6 +1,7 @@
 """Shared fixtures: a clean environment, a sandbox on loopback, and a client pointed at it."""
 
 import os
+import threading
 
 import pytest
 
@@ -65,3 +66,21 @@ def client(make_client):
 def logged_in(client):
     client.login(open_browser=HeadlessBrowser(), timeout=10)
     return client
+
+
+def in_threads(count, work):
+    """Run ``work()`` in ``count`` threads at once; return (results, errors)."""
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(work())
+        except Exception as exc:  # noqa: BLE001 - collected for the caller's assertion
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors

@@ -2,7 +2,6 @@
 
 import io
 import logging
-import threading
 import webbrowser
 
 import pytest
@@ -20,6 +19,8 @@ from pyTD.exceptions import (
 )
 from pyTD.sandbox import HeadlessBrowser
 from pyTD.sandbox.ports import free_port
+
+from .conftest import in_threads
 
 QUOTES = "/marketdata/quotes"
 
@@ -201,20 +202,8 @@ def test_post_is_never_retried(logged_in, sandbox):
 def test_threads_share_one_refresh(logged_in, sandbox):
     logged_in.cache.access_token = age(logged_in.cache.access_token, 3600)
     sandbox.clear_requests()
-    errors = []
-
-    def work():
-        try:
-            quote(logged_in)
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(sandbox.token_requests) == 1
+    results, errors = in_threads(8, lambda: quote(logged_in))
+    assert errors == [] and len(results) == 8 and len(sandbox.token_requests) == 1
 
 
 def test_memcache_client_keeps_nothing_on_disk(make_client, config_dir):

@@ -16,7 +16,7 @@ from pyTD.cache import DiskCache
 from pyTD.cache.format import decode
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
-from .conftest import CONSUMER_KEY
+from .conftest import CONSUMER_KEY, in_threads
 
 fork = multiprocessing.get_context("fork")
 
@@ -108,18 +108,6 @@ def test_sixteen_threads_with_their_own_clients_refresh_once(rotating):
     sb, args = rotating
     _expire_access_and_age_refresh(args[0])
     sb.clear_requests()
-    results, errors = [], []
-
-    def work():
-        try:
-            results.append(_race(args))
-        except Exception as exc:  # noqa: BLE001 - collected for the assertion
-            errors.append(exc)
-
-    threads = [threading.Thread(target=work) for _ in range(16)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == [] and len(results) == 16
+    results, errors = in_threads(16, lambda: _race(args))
+    assert errors == [] and results == [["AAPL"]] * 16
     assert len(sb.token_requests) == 1

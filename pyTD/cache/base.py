@@ -6,6 +6,7 @@ import threading
 from typing import ContextManager, Optional
 
 from pyTD.auth.tokens import Token
+from pyTD.cache.format import Tokens
 
 
 def check_token(value: object) -> Optional[Token]:
@@ -22,20 +23,52 @@ class TokenCache:
     ``clear()`` method can serve as a cache; subclasses of this class also
     offer :meth:`lock`, which pyTD holds while it refreshes tokens, so that
     threads sharing a cache refresh once, not once each.
-    """
 
-    access_token: Optional[Token]
-    refresh_token: Optional[Token]
+    A subclass stores both tokens together: it implements ``_load()`` and
+    ``_save(tokens)`` for the pair ``(access, refresh)``.
+    """
 
     def __init__(self) -> None:
         self._thread_lock = threading.RLock()
+
+    @property
+    def access_token(self) -> Optional[Token]:
+        """The access token, or None."""
+        return self._load()[0]
+
+    @access_token.setter
+    def access_token(self, value: Optional[Token]) -> None:
+        self._update(0, check_token(value))
+
+    @property
+    def refresh_token(self) -> Optional[Token]:
+        """The refresh token, or None."""
+        return self._load()[1]
+
+    @refresh_token.setter
+    def refresh_token(self, value: Optional[Token]) -> None:
+        self._update(1, check_token(value))
+
+    def clear(self) -> None:
+        """Forget both tokens."""
+        with self.lock():
+            self._save((None, None))
 
     def lock(self) -> ContextManager[object]:
         """Return a re-entrant lock that serialises token refreshes."""
         return self._thread_lock
 
-    def clear(self) -> None:
-        """Forget both tokens."""
+    def _update(self, index: int, value: Optional[Token]) -> None:
+        # Read-modify-write of the pair under the lock: the other token is never lost.
+        with self.lock():
+            tokens = list(self._load())
+            tokens[index] = value
+            self._save((tokens[0], tokens[1]))
+
+    def _load(self) -> Tokens:
+        raise NotImplementedError
+
+    def _save(self, tokens: Tokens) -> None:
         raise NotImplementedError
 
     def __repr__(self) -> str:

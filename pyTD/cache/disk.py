@@ -13,8 +13,7 @@ import time
 from typing import ContextManager, Optional, Tuple
 
 from pyTD import config
-from pyTD.auth.tokens import Token
-from pyTD.cache.base import TokenCache, check_token
+from pyTD.cache.base import TokenCache
 from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
 from pyTD.exceptions import CacheError
 from pyTD.private import tighten
@@ -71,36 +70,15 @@ class DiskCache(TokenCache):
             os.makedirs(self.config_dir, mode=0o700, exist_ok=True)
             with self.lock():
                 if not os.path.exists(self.path):
-                    self._write((None, None))
+                    self._save((None, None))
                 else:
                     tighten(self.path, "token cache")
         except OSError as exc:
             raise CacheError(f"Cannot create the token cache {self.path}: {exc.strerror}") from None
 
-    # -- the two tokens -------------------------------------------------------
-
-    @property
-    def access_token(self) -> Optional[Token]:
-        """The access token in the file, or None."""
-        return self._load()[0]
-
-    @access_token.setter
-    def access_token(self, value: Optional[Token]) -> None:
-        self._update(0, check_token(value))
-
-    @property
-    def refresh_token(self) -> Optional[Token]:
-        """The refresh token in the file, or None."""
-        return self._load()[1]
-
-    @refresh_token.setter
-    def refresh_token(self, value: Optional[Token]) -> None:
-        self._update(1, check_token(value))
-
     def clear(self) -> None:
         """Forget both tokens; the (now empty) file stays."""
-        with self.lock():
-            self._write((None, None))
+        super().clear()
 
     def lock(self) -> ContextManager[object]:
         """Return the cross-process lock (re-entrant); raises CacheError on timeout."""
@@ -110,12 +88,6 @@ class DiskCache(TokenCache):
         return f"DiskCache(path={self.path!r})"
 
     # -- the file -------------------------------------------------------------
-
-    def _update(self, index: int, value: Optional[Token]) -> None:
-        with self.lock():
-            tokens = list(self._load())
-            tokens[index] = value
-            self._write((tokens[0], tokens[1]))
 
     def _load(self) -> Tokens:
         """Return the tokens in the file, re-reading it only when it changed."""
@@ -174,12 +146,12 @@ class DiskCache(TokenCache):
             raise CacheError(
                 f"The token cache {self.path} is corrupt and cannot be moved aside: {exc.strerror}"
             ) from None
-        self._write((None, None))
+        self._save((None, None))
         log.warning("The token cache %s could not be decoded; it was moved to %s. "
                     "Log in again (python -m pyTD login).", self.path, aside)
         return (None, None)
 
-    def _write(self, tokens: Tokens) -> None:
+    def _save(self, tokens: Tokens) -> None:
         """Replace the file atomically: a crash leaves the old or the new file, never a mix."""
         data = encode(tokens)
         fd, tmp = tempfile.mkstemp(dir=self.config_dir, prefix=f".{self.filename}.", suffix=".tmp")

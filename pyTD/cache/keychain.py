@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Optional
+from typing import Any
 
-from pyTD.auth.tokens import Token
-from pyTD.cache.base import TokenCache, check_token
+from pyTD.cache.base import TokenCache
 from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
 from pyTD.exceptions import CacheError
 
@@ -55,35 +54,14 @@ class KeyringCache(TokenCache):
         self.service = service
         self.backend = backend
 
-    @property
-    def access_token(self) -> Optional[Token]:
-        """The access token, or None."""
-        return self._load()[0]
-
-    @access_token.setter
-    def access_token(self, value: Optional[Token]) -> None:
-        self._update(0, check_token(value))
-
-    @property
-    def refresh_token(self) -> Optional[Token]:
-        """The refresh token, or None."""
-        return self._load()[1]
-
-    @refresh_token.setter
-    def refresh_token(self, value: Optional[Token]) -> None:
-        self._update(1, check_token(value))
-
     def clear(self) -> None:
         """Forget both tokens (the keychain entry is deleted)."""
         with self.lock():
             if self._call("get_password", self.name) is not None:
                 self._call("delete_password", self.name)
 
-    def _update(self, index: int, value: Optional[Token]) -> None:
-        with self.lock():
-            tokens = list(self._load())
-            tokens[index] = value
-            self._call("set_password", self.name, encode((tokens[0], tokens[1])).decode("utf-8"))
+    def _save(self, tokens: Tokens) -> None:
+        self._call("set_password", self.name, encode(tokens).decode("utf-8"))
 
     def _load(self) -> Tokens:
         stored = self._call("get_password", self.name)

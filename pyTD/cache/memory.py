@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
-from pyTD.auth.tokens import Token
-from pyTD.cache.base import TokenCache, check_token
+from pyTD.cache.base import TokenCache
+from pyTD.cache.format import Tokens
 
 
 class MemCache(TokenCache):
@@ -20,27 +18,10 @@ class MemCache(TokenCache):
 
     def __init__(self) -> None:
         super().__init__()
-        self._access: Optional[Token] = None
-        self._refresh: Optional[Token] = None
+        self._tokens: Tokens = (None, None)
 
-    @property
-    def access_token(self) -> Optional[Token]:
-        """The access token, or None."""
-        return self._access
+    def _load(self) -> Tokens:
+        return self._tokens
 
-    @access_token.setter
-    def access_token(self, value: Optional[Token]) -> None:
-        self._access = check_token(value)
-
-    @property
-    def refresh_token(self) -> Optional[Token]:
-        """The refresh token, or None."""
-        return self._refresh
-
-    @refresh_token.setter
-    def refresh_token(self, value: Optional[Token]) -> None:
-        self._refresh = check_token(value)
-
-    def clear(self) -> None:
-        """Forget both tokens."""
-        self._access = self._refresh = None
+    def _save(self, tokens: Tokens) -> None:
+        self._tokens = tokens

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from pyTD.exceptions import ResourceNotFound
 from pyTD.fetch import DateLike, check_output_format, choice, client, iso_date, pandas, params
@@ -110,8 +110,8 @@ def get_option_chains(
     return contracts_frame(chain) if output_format == "pandas" else chain
 
 
-def contracts_frame(chain: dict) -> Any:
-    """One row per contract of both maps; fields missing from a contract come from the map keys.
+def contracts(chain: dict) -> List[dict]:
+    """Every contract of both maps, one dict each; fields missing from a contract come from the map keys.
 
     ``expirationDate`` is the expiration day as ``YYYY-MM-DD`` (from the map
     key), whatever form the contract itself gives it in.
@@ -120,12 +120,17 @@ def contracts_frame(chain: dict) -> Any:
     for put_call, key in (("CALL", "callExpDateMap"), ("PUT", "putExpDateMap")):
         for expiration, strikes in (chain.get(key) or {}).items():
             day, _, dte = expiration.partition(":")
-            for strike, contracts in strikes.items():
-                for contract in contracts:
+            for strike, group in strikes.items():
+                for contract in group:
                     row = {"putCall": put_call, "strikePrice": float(strike)}
                     if dte:
                         row["daysToExpiration"] = int(dte)
                     row.update(contract)
-                    row["expirationDate"] = day  # the map's YYYY-MM-DD, not TD's epoch ms
+                    row["expirationDate"] = day
                     rows.append(row)
-    return pandas().DataFrame(rows)
+    return rows
+
+
+def contracts_frame(chain: dict) -> Any:
+    """One row per contract of both maps (see :func:`contracts`)."""
+    return pandas().DataFrame(contracts(chain))

@@ -1,9 +1,11 @@
-"""A stand-in for the user's web browser: opens TD's login page, fills in the form, follows the redirect.
+r"""A stand-in for the user's web browser: opens TD's login page, fills in the form, follows the redirect.
 
-Pass an instance as ``open_browser`` (``a.login(open_browser=HeadlessBrowser())``)
-or use it as ``$BROWSER``::
+Pass an instance as ``open_browser`` (``a.login(open_browser=HeadlessBrowser())``),
+or run ``python -m pyTD.sandbox.browser URL`` from a script named in ``$BROWSER``
+(:mod:`webbrowser` runs ``$BROWSER`` as one program, without splitting arguments)::
 
-    BROWSER="python -m pyTD.sandbox.browser" python -m pyTD login
+    printf '#!/bin/sh\nexec python -m pyTD.sandbox.browser "$1"\n' > td-browser && chmod +x td-browser
+    BROWSER=$PWD/td-browser python -m pyTD login
 
 It works against the sandbox (or any page with the same form); it is not a
 general web browser.

@@ -178,3 +178,25 @@ def test_sandbox_command_serves_until_interrupted():
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 130 and "Traceback" not in err
+
+
+def test_ctrl_c_during_login_exits_130_and_closes_the_port(sandbox, config_dir, callback_url):
+    import signal
+    import socket
+    from urllib.parse import urlsplit
+
+    env = dict(os.environ, TD_CONSUMER_KEY=CONSUMER_KEY, TD_CALLBACK_URL=callback_url, TD_CONFIG_DIR=config_dir,
+               TD_AUTH_URL=sandbox.auth_url, TD_API_URL=sandbox.api_url)
+    proc = subprocess.Popen([sys.executable, "-m", "pyTD", "login", "--no-browser"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    try:
+        while sandbox.auth_url not in proc.stdout.readline():  # the URL is printed once the server listens
+            pass
+        port = urlsplit(callback_url).port
+        socket.create_connection(("127.0.0.1", port), timeout=5).close()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130 and err == "pyTD: interrupted\n"
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", port), timeout=5)

@@ -133,7 +133,7 @@ class CallbackServer:
                 self._httpd.socket, server_side=True, do_handshake_on_connect=False
             )
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},  # close() waits one poll
             name="pyTD-callback", daemon=True,
         )
         self._thread.start()

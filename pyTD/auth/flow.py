@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import webbrowser
 from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -105,6 +104,8 @@ class AuthFlow:
         with CallbackServer(self.callback_url, state, context) as server:
             print(f"Log in to TD Ameritrade and allow access at:\n\n    {url}\n", flush=True)
             if open_browser:
+                import webbrowser  # only here: it is slow to import and most processes never log in
+
                 opener = open_browser if callable(open_browser) else webbrowser.open
                 if opener(url) is False:
                     print("Could not open a browser: open the URL above yourself.", flush=True)

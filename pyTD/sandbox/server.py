@@ -335,6 +335,7 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as TD's gateway
+    disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would hold the second 40 ms
     server_version = "pyTD-sandbox"
     timeout = 30  # idle keep-alive connections end
 

@@ -1,0 +1,400 @@
+"""pyTD's costs, measured against the sandbox on loopback.
+
+    python benchmarks/run.py [--rounds N] [--write-docs]
+
+Prints a table of medians and spreads (interquartile range); with ``--write-docs`` also rewrites
+``docs/performance.rst``. tda-api is compared when it is importable (``pip install tda-api``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import multiprocessing
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Callable, Dict, List, Optional, Tuple
+
+import requests
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from pyTD.api import api  # noqa: E402
+from pyTD.auth.tokens import Token  # noqa: E402
+from pyTD.cache import DiskCache, MemCache  # noqa: E402
+from pyTD.ratelimit import RateLimiter  # noqa: E402
+from pyTD.sandbox import HeadlessBrowser, Sandbox  # noqa: E402
+from pyTD.sandbox.ports import free_port  # noqa: E402
+
+fork = multiprocessing.get_context("fork")
+KEY = "BENCHKEY"
+Row = Tuple[str, str, str]  # what, result, goal
+
+
+def stats(samples: List[float]) -> Tuple[float, float]:
+    """Median and interquartile range."""
+    q = statistics.quantiles(samples, n=4)
+    return statistics.median(samples), q[2] - q[0]
+
+
+def us(seconds: float) -> str:
+    return f"{seconds * 1e6:,.0f} µs"
+
+
+def progress(message: str) -> None:
+    print(f"... {message}", file=sys.stderr, flush=True)
+
+
+def client(sb: Sandbox, config_dir: str, **options) -> api:
+    a = api(KEY, f"http://127.0.0.1:{free_port()}/callback", config_dir=config_dir, auth_url=sb.auth_url,
+            api_url=sb.api_url, **options)
+    with contextlib.redirect_stdout(io.StringIO()):  # login prints the URL for a human
+        a.login(open_browser=HeadlessBrowser(), timeout=10)
+    return a
+
+
+# -- 1 and 2: per-request overhead ---------------------------------------------------------------
+
+
+def _serve(pipe) -> None:
+    with Sandbox(auto_approve=True) as sb:
+        pipe.send(sb.port)
+        pipe.recv()  # until told to stop
+
+
+def tda_client(base: str, token: str) -> Optional[Callable[[], object]]:
+    """tda-api's get_quotes, its hard-wired base URL rewritten to the sandbox's; None if tda-api is missing."""
+    try:
+        from tda.client import Client
+    except ImportError:
+        return None
+
+    class ToSandbox(requests.Session):
+        def request(self, method, url, *args, **kwargs):
+            return super().request(method, url.replace("https://api.tdameritrade.com", base), *args, **kwargs)
+
+    session = ToSandbox()
+    session.headers["Authorization"] = f"Bearer {token}"
+    tda = Client(KEY, session)
+    return lambda: tda.get_quotes("AAPL").json()
+
+
+def request_overhead(rounds: int, config_dir: str) -> List[Row]:
+    """pyTD.get_quotes vs the same request through a bare Session, interleaved; the server in another process."""
+    ours, theirs = fork.Pipe()
+    server = fork.Process(target=_serve, args=(theirs,), daemon=True)
+    server.start()
+    try:
+        sb = Sandbox(port=ours.recv())  # only its URLs: the server runs in the other process
+        disk = client(sb, config_dir, rate_limit=0)
+        memory = api(KEY, disk.callback_url, cache=MemCache(), auth_url=sb.auth_url, api_url=sb.api_url,
+                     rate_limit=0)
+        memory.cache.access_token, memory.cache.refresh_token = disk.cache.access_token, disk.cache.refresh_token
+        raw = requests.Session()
+        raw.headers["Authorization"] = f"Bearer {disk.access_token}"
+        url = sb.api_url + "/marketdata/quotes"
+        contenders: Dict[str, Callable[[], object]] = {
+            "raw": lambda: raw.get(url, params={"symbol": "AAPL"}, timeout=30).json(),
+            "pyTD": lambda: disk.get_quotes("AAPL"),
+            "pyTD, MemCache": lambda: memory.get_quotes("AAPL"),
+        }
+        tda = tda_client(sb.url, disk.access_token)
+        if tda is not None:
+            contenders["tda-api"] = tda
+        times: Dict[str, List[float]] = {name: [] for name in contenders}
+        for call in contenders.values():  # warm up connections and caches
+            for _ in range(20):
+                call()
+        for _ in range(rounds):  # interleaved blocks: server noise hits every contender alike
+            for name, call in contenders.items():
+                for _ in range(25):
+                    start = time.perf_counter()
+                    call()
+                    times[name].append(time.perf_counter() - start)
+    finally:
+        ours.send("stop")
+        server.join(10)
+    medians = {name: stats(samples) for name, samples in times.items()}
+    raw_median = medians["raw"][0]
+    n = len(times["raw"])
+    rows = [(f"GET quotes, {name} ({n} calls)", f"{us(m)} ± {us(iqr)}", "") for name, (m, iqr) in medians.items()]
+    pytd = medians["pyTD"][0]
+    rows.append(("pyTD / raw requests", f"{pytd / raw_median:.3f} (+{us(pytd - raw_median)} a request)",
+                 "≤ 1.05 (~50 µs)"))
+    rows.append(("pyTD with MemCache / raw", f"{medians['pyTD, MemCache'][0] / raw_median:.3f}", ""))
+    if "tda-api" in medians:
+        rows.append(("pyTD / tda-api", f"{pytd / medians['tda-api'][0]:.3f}", ""))
+    else:
+        rows.append(("pyTD / tda-api", "n/a (tda-api not installed)", ""))
+    return rows
+
+
+# -- 3: import time -----------------------------------------------------------------------------------
+
+
+def import_time(module: str, runs: int) -> float:
+    """Median seconds that ``import module`` adds to a fresh interpreter's start (wall clock)."""
+
+    def start(code: str) -> float:
+        begin = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        return time.perf_counter() - begin
+
+    pairs = [(start(f"import {module}"), start("pass")) for _ in range(runs)]  # interleaved against drift
+    return statistics.median(with_module - bare for with_module, bare in pairs)
+
+
+def imports(runs: int) -> List[Row]:
+    base = import_time("requests", runs)
+    light = import_time("pyTD", runs)
+    full = import_time("pyTD.api", runs)
+    return [("import requests", us(base), ""),
+            ("import pyTD", f"{us(light)} (does not import requests)", ""),
+            ("import pyTD.api (with requests)", f"{us(full)} = {full / base:.2f} × requests", "≤ 1.20 × requests")]
+
+
+# -- 4: login -----------------------------------------------------------------------------------------
+
+
+class _MarkingBrowser(HeadlessBrowser):
+    """Notes the moment it requests the callback URL."""
+
+    def __init__(self, callback: str, marks: Dict[str, float]) -> None:
+        super().__init__()
+        self.callback, self.marks = callback, marks
+
+    def _visit(self, session, method, url, data=None):
+        if url.startswith(self.callback):
+            self.marks["callback"] = time.perf_counter()
+        return super()._visit(session, method, url, data)
+
+
+def _timed(send: Callable, marks: Dict[str, float]) -> Callable:
+    """Wrap Transport.send, adding the time spent in it to ``marks["token"]``."""
+
+    def timed_send(method, url, **kwargs):
+        start = time.perf_counter()
+        try:
+            return send(method, url, **kwargs)
+        finally:
+            marks["token"] += time.perf_counter() - start
+
+    return timed_send
+
+
+def login(runs: int, config_dir: str) -> List[Row]:
+    """Callback request arriving → tokens persisted, minus the token endpoint's round trip."""
+    samples = []
+    with Sandbox(auto_approve=True) as sb:
+        for i in range(runs):
+            callback = f"http://127.0.0.1:{free_port()}/callback"
+            a = api(KEY, callback, config_dir=os.path.join(config_dir, f"login{i}"), auth_url=sb.auth_url,
+                    api_url=sb.api_url)
+            marks: Dict[str, float] = {"token": 0.0}
+            a.transport.send = _timed(a.transport.send, marks)  # type: ignore[method-assign]
+            with contextlib.redirect_stdout(io.StringIO()):
+                a.login(open_browser=_MarkingBrowser(callback, marks), timeout=10)
+            samples.append(time.perf_counter() - marks["callback"] - marks["token"])
+    median, iqr = stats(samples)
+    return [(f"login: callback → tokens on disk, without token endpoint ({runs} logins)",
+             f"{us(median)} ± {us(iqr)}", "")]
+
+
+# -- 5: cache operations ------------------------------------------------------------------------------
+
+
+def cache_ops(runs: int, config_dir: str) -> List[Row]:
+    cache = DiskCache(os.path.join(config_dir, "cache"))
+    other = DiskCache(cache.config_dir)
+    token = Token("x" * 120, time.time(), 7776000)
+    writes, reads, fresh_reads = [], [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        cache.refresh_token = token
+        writes.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        assert other.refresh_token == token  # the file changed: stat, then read and parse
+        fresh_reads.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        assert other.refresh_token == token  # unchanged: one stat
+        reads.append(time.perf_counter() - start)
+    rows = []
+    for what, samples in (("write (locked, atomic, fsync)", writes), ("read, file changed", fresh_reads),
+                          ("read, file unchanged", reads)):
+        median, iqr = stats(samples)
+        rows.append((f"DiskCache {what}", f"{us(median)} ± {us(iqr)}", ""))
+    limiter = RateLimiter(10**9, 60)
+    acquire = [0.0] * runs
+    for i in range(runs):
+        start = time.perf_counter()
+        limiter.acquire()
+        acquire[i] = time.perf_counter() - start
+    rows.append(("RateLimiter.acquire, no wait", f"{us(stats(acquire)[0])}", ""))
+    return rows
+
+
+# -- 6: concurrent refresh ------------------------------------------------------------------------------
+
+
+def _refresh_in_child(args: Tuple[str, str, str, str]) -> List[str]:
+    config_dir, auth_url, api_url, callback = args
+    a = api(KEY, callback, config_dir=config_dir, auth_url=auth_url, api_url=api_url)
+    return sorted(a.get_quotes("AAPL"))
+
+
+def concurrency(config_dir: str) -> List[Row]:
+    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sb:
+        a = client(sb, os.path.join(config_dir, "race"))
+        access, refresh = a.cache.access_token, a.cache.refresh_token
+        a.cache.access_token = Token(access.token, access.access_time - 3600, access.expires_in)
+        a.cache.refresh_token = Token(refresh.token, refresh.access_time - refresh.expires_in + 86400,
+                                      refresh.expires_in)  # within 7 days: rotated by the refresh
+        sb.clear_requests()
+        start = time.perf_counter()
+        with fork.Pool(8) as pool:
+            results = pool.map(_refresh_in_child, [(a.config_dir, sb.auth_url, sb.api_url, a.callback_url)] * 8)
+        wall = time.perf_counter() - start
+        token_requests = len(sb.token_requests)
+    ok = sum(r == ["AAPL"] for r in results)
+    return [("8 processes refresh at once: wall time", f"{wall * 1000:,.0f} ms ({ok}/8 succeeded)", ""),
+            ("... token requests", str(token_requests), "1")]
+
+
+# -- 7: rate limiter ------------------------------------------------------------------------------------
+
+
+def rate_limit(config_dir: str, requests_sent: int = 100) -> List[Row]:
+    with Sandbox(auto_approve=True, rate_limit=20, rate_window=2) as sb:
+        a = client(sb, os.path.join(config_dir, "limit"), rate_limit="20/2", retry_count=0)
+        time.sleep(2.1)  # the login's token request counted too: start with an empty window
+        refused = 0
+        start = time.perf_counter()
+        for _ in range(requests_sent):
+            try:
+                a.get_quotes("AAPL")
+            except Exception:  # noqa: BLE001 - a 429 would be counted here
+                refused += 1
+        elapsed = time.perf_counter() - start
+    # The first 20 go at once; each later 20 wait a window: that is the ideal against which to compare.
+    ideal = (requests_sent - 20) / 20 * 2
+    return [(f"rate limiter, 20 per 2 s (= 600/min), {requests_sent} requests",
+             f"{(requests_sent - 20) / elapsed * 60:,.0f}/min sustained ({ideal / elapsed:.1%} of the limit), "
+             f"{refused} refused (429)", "≤ limit, 0 refused")]
+
+
+# -- output -------------------------------------------------------------------------------------------
+
+
+def table(rows: List[Row]) -> str:
+    headers = ("Measurement", "Result", "Goal")
+    widths = [max(len(r[i]) for r in [headers, *rows]) for i in range(3)]
+    rule = "  ".join("=" * w for w in widths)
+    lines = [rule, "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), rule]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines + [rule])
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    versions = [f"Python {platform.python_version()}", f"requests {requests.__version__}"]
+    try:
+        from importlib.metadata import version
+
+        versions.append(f"tda-api {version('tda-api')}")
+    except Exception:  # noqa: BLE001 - not installed
+        pass
+    return f"{platform.system()} {platform.release()}, {cpu}, {os.cpu_count()} cores; {', '.join(versions)}"
+
+
+def write_docs(rows: List[Row], command: str, seconds: float) -> None:
+    page = f"""Performance
+===========
+
+What pyTD costs on top of the network, measured against the sandbox on loopback. Produced by::
+
+    {command}
+
+on {machine()}, in {seconds:.0f} s. Numbers are medians ± interquartile range.
+
+{table(rows)}
+
+How it is measured
+------------------
+
+- Per request: ``get_quotes("AAPL")`` through pyTD (DiskCache, so every request also checks the token file
+  with one ``stat``; rate limiter off, measured separately) against the same request through a bare
+  :class:`requests.Session` with the Bearer header, parsed as JSON too. The sandbox runs in another process,
+  and the contenders alternate in blocks of 25 calls so that server noise affects them alike.
+- tda-api: its ``Client.get_quotes`` with a session that rewrites its hard-wired base URL to the sandbox's.
+- Imports: wall time of ``python -c "import X"`` minus ``python -c "pass"`` in fresh interpreters, interleaved.
+  ``import pyTD`` does not import requests; ``import pyTD.api`` does.
+- Login: from the browser's request to the callback server until the tokens are on disk, minus the token
+  endpoint's round trip. About half of it is the callback server's loop noticing it should stop (it polls
+  every 20 ms); the rest is the callback request itself and two atomic writes of the token file.
+- Concurrency: 8 processes find the access token expired at once, against a sandbox that rotates refresh tokens.
+- Rate limiter: a client limited to 20 requests per 2 s against a sandbox answering 429 past that.
+
+What the first runs found, and what changed
+-------------------------------------------
+
+- Every request took 44 ms, for pyTD and for raw requests alike: the sandbox writes a response's headers and
+  body in two sends, and Nagle's algorithm held the second until the client's delayed ACK. The sandbox's
+  handler now sets ``TCP_NODELAY`` (``disable_nagle_algorithm``): 0.55 ms a request, and the test suite runs
+  in 40 s instead of 60 s.
+- Login took 103 ms after the callback arrived, nearly all of it the callback server's loop, which polled every
+  0.1 s before it noticed the shutdown. It now polls every 20 ms: 23 ms.
+- ``import pyTD.api`` was 1.25 times ``import requests``; :mod:`webbrowser` (and the :mod:`subprocess` and
+  :mod:`shlex` it pulls in) is now imported only when a browser is opened. The ratio stays close to the 1.20
+  goal and varies by a few hundredths between runs: pyTD's cost is spread over its small modules.
+
+Where the time goes
+-------------------
+
+The loopback round trip itself (``requests`` and ``http.server``) dominates. pyTD's own additions per request are
+the token check (a ``stat`` of the cache file), building the URL and headers, the retry loop, one DEBUG log call
+and the typed-error check of the response; profile with
+``python -m cProfile -s cumtime benchmarks/run.py --rounds 4`` to see them.
+"""
+    with open(os.path.join(ROOT, "docs", "performance.rst"), "w") as f:
+        f.write(page)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=24, help="interleaved rounds of 25 calls each (default 24)")
+    parser.add_argument("--write-docs", action="store_true", help="rewrite docs/performance.rst")
+    args = parser.parse_args()
+    begin = time.perf_counter()
+    rows: List[Row] = []
+    with tempfile.TemporaryDirectory(prefix="pyTD-bench-") as tmp:
+        steps = [("request overhead", lambda: request_overhead(args.rounds, os.path.join(tmp, "overhead"))),
+                 ("import time", lambda: imports(25)),
+                 ("login", lambda: login(20, tmp)),
+                 ("cache operations", lambda: cache_ops(300, tmp)),
+                 ("concurrent refresh", lambda: concurrency(tmp)),
+                 ("rate limiter", lambda: rate_limit(tmp))]
+        for name, step in steps:
+            progress(name)
+            rows += step()
+    seconds = time.perf_counter() - begin
+    print(table(rows))
+    print(f"\n{machine()}; {seconds:.0f} s")
+    if args.write_docs:
+        write_docs(rows, "python benchmarks/run.py --write-docs", seconds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

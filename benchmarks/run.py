@@ -139,22 +139,17 @@ def request_overhead(rounds: int, config_dir: str) -> List[Row]:
 # -- 3: import time -----------------------------------------------------------------------------------
 
 
-def import_time(module: str, runs: int) -> float:
-    """Median seconds that ``import module`` adds to a fresh interpreter's start (wall clock)."""
-
-    def start(code: str) -> float:
-        begin = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
-        return time.perf_counter() - begin
-
-    pairs = [(start(f"import {module}"), start("pass")) for _ in range(runs)]  # interleaved against drift
-    return statistics.median(with_module - bare for with_module, bare in pairs)
-
-
 def imports(runs: int) -> List[Row]:
-    base = import_time("requests", runs)
-    light = import_time("pyTD", runs)
-    full = import_time("pyTD.api", runs)
+    """What ``import X`` adds to a fresh interpreter's start (wall clock), all contenders interleaved."""
+    codes = {"pass": "pass", "requests": "import requests", "pyTD": "import pyTD", "pyTD.api": "import pyTD.api"}
+    samples: Dict[str, List[float]] = {name: [] for name in codes}
+    for _ in range(runs):
+        for name, code in codes.items():
+            begin = time.perf_counter()
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+            samples[name].append(time.perf_counter() - begin)
+    bare = statistics.median(samples["pass"])
+    base, light, full = (statistics.median(samples[name]) - bare for name in ("requests", "pyTD", "pyTD.api"))
     return [("import requests", us(base), ""),
             ("import pyTD", f"{us(light)} (does not import requests)", ""),
             ("import pyTD.api (with requests)", f"{us(full)} = {full / base:.2f} × requests", "≤ 1.20 × requests")]
@@ -236,7 +231,7 @@ def cache_ops(runs: int, config_dir: str) -> List[Row]:
         start = time.perf_counter()
         limiter.acquire()
         acquire[i] = time.perf_counter() - start
-    rows.append(("RateLimiter.acquire, no wait", f"{us(stats(acquire)[0])}", ""))
+    rows.append(("RateLimiter.acquire, no wait", f"{stats(acquire)[0] * 1e6:.2f} µs", ""))
     return rows
 
 
@@ -355,9 +350,11 @@ What the first runs found, and what changed
   in 40 s instead of 60 s.
 - Login took 103 ms after the callback arrived, nearly all of it the callback server's loop, which polled every
   0.1 s before it noticed the shutdown. It now polls every 20 ms: 23 ms.
-- ``import pyTD.api`` was 1.25 times ``import requests``; :mod:`webbrowser` (and the :mod:`subprocess` and
-  :mod:`shlex` it pulls in) is now imported only when a browser is opened. The ratio stays close to the 1.20
-  goal and varies by a few hundredths between runs: pyTD's cost is spread over its small modules.
+- ``import pyTD.api`` took 1.25 times as long as ``import requests``. Now :mod:`webbrowser` (with the
+  :mod:`subprocess` and :mod:`shlex` it pulls in) is imported only when a browser is opened, the market-data
+  modules when a market-data function is first used (``pyTD.get_quotes`` and ``api.get_quotes`` resolve on
+  first access), and :class:`~pyTD.cache.KeyringCache` on first use. Fresh-interpreter timings vary by several
+  milliseconds from run to run, so the ratio moves by a few hundredths.
 
 Where the time goes
 -------------------
@@ -380,7 +377,7 @@ def main() -> int:
     rows: List[Row] = []
     with tempfile.TemporaryDirectory(prefix="pyTD-bench-") as tmp:
         steps = [("request overhead", lambda: request_overhead(args.rounds, os.path.join(tmp, "overhead"))),
-                 ("import time", lambda: imports(25)),
+                 ("import time", lambda: imports(30)),
                  ("login", lambda: login(20, tmp)),
                  ("cache operations", lambda: cache_ops(300, tmp)),
                  ("concurrent refresh", lambda: concurrency(tmp)),

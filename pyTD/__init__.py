@@ -5,20 +5,30 @@ available here (``pyTD.get_quotes``) and as methods of ``api``.
 """
 
 import logging
-
-from pyTD.instruments import get_instrument, get_instruments
-from pyTD.market import (
-    get_fundamentals,
-    get_market_hours,
-    get_movers,
-    get_option_chains,
-    get_price_history,
-    get_quotes,
-)
+from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["get_fundamentals", "get_instrument", "get_instruments", "get_market_hours", "get_movers",
-           "get_option_chains", "get_price_history", "get_quotes"]
+
+# Where each re-exported function lives; imported on first use, so ``import pyTD`` stays quick.
+FUNCTIONS = {
+    "get_quotes": "pyTD.market",
+    "get_price_history": "pyTD.market",
+    "get_movers": "pyTD.market",
+    "get_market_hours": "pyTD.market",
+    "get_option_chains": "pyTD.market",
+    "get_fundamentals": "pyTD.market",
+    "get_instruments": "pyTD.instruments",
+    "get_instrument": "pyTD.instruments",
+}
+__all__ = sorted(FUNCTIONS)
 
 # A library installs no handlers of its own; the application decides where logs go.
 logging.getLogger("pyTD").addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    if name in FUNCTIONS:
+        import importlib
+
+        return getattr(importlib.import_module(FUNCTIONS[name]), name)
+    raise AttributeError(f"module 'pyTD' has no attribute {name!r}")

@@ -8,12 +8,13 @@ import logging
 import os
 import sys
 import threading
+import types
 from typing import Any, Callable, ContextManager, Optional, Union
 from urllib.parse import unquote
 
 import requests
 
-from pyTD import config, instruments, market
+from pyTD import config
 from pyTD.auth.flow import AuthFlow, Browser, TokenPair, new_state
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, MemCache
@@ -27,14 +28,26 @@ REFRESH_SKEW = 60  # refresh an access token this many seconds before it expires
 RENEW_REFRESH_WITHIN = 7 * 24 * 3600  # ask for a new refresh token when this close to expiry
 
 
-def _with_client(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Make a module function (which takes ``api=``) a method of :class:`api`."""
+class _ClientFunction:
+    """A function of :mod:`pyTD.market` or :mod:`pyTD.instruments` as a method of :class:`api`.
 
-    @functools.wraps(func)
-    def method(self: api, *args: Any, **kwargs: Any) -> Any:
-        return func(*args, api=self, **kwargs)
+    The function is imported on first use (``import pyTD.api`` stays quick) and called with ``api=`` the
+    client, so one implementation serves both.
+    """
 
-    return method
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, client: Optional[api], owner: type) -> Callable[..., Any]:
+        import pyTD
+
+        func = getattr(pyTD, self.name)
+
+        @functools.wraps(func)
+        def method(client: api, *args: Any, **kwargs: Any) -> Any:
+            return func(*args, api=client, **kwargs)
+
+        return method if client is None else types.MethodType(method, client)
 
 
 class api:  # noqa: N801 - the name users import since pyTD's first release
@@ -333,14 +346,14 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
 
     # -- market data: the functions of pyTD.market and pyTD.instruments, with this client ---------
 
-    get_quotes = _with_client(market.get_quotes)
-    get_price_history = _with_client(market.get_price_history)
-    get_movers = _with_client(market.get_movers)
-    get_market_hours = _with_client(market.get_market_hours)
-    get_option_chains = _with_client(market.get_option_chains)
-    get_fundamentals = _with_client(market.get_fundamentals)
-    get_instruments = _with_client(instruments.get_instruments)
-    get_instrument = _with_client(instruments.get_instrument)
+    get_quotes = _ClientFunction()
+    get_price_history = _ClientFunction()
+    get_movers = _ClientFunction()
+    get_market_hours = _ClientFunction()
+    get_option_chains = _ClientFunction()
+    get_fundamentals = _ClientFunction()
+    get_instruments = _ClientFunction()
+    get_instrument = _ClientFunction()
 
     def __repr__(self) -> str:
         return f"api(callback_url={self.callback_url!r}, api_url={self.api_url!r}, cache={self.cache!r})"

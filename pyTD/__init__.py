@@ -1,4 +1,4 @@
-"""pyTD: a Python client for TD Ameritrade's developer API.
+"""pyTD: a Python client for TD Ameritrade's developer API and Charles Schwab's Trader API.
 
 Start with ``from pyTD.api import api``; the market-data functions are also
 available here (``pyTD.get_quotes``) and as methods of ``api``.
@@ -16,6 +16,7 @@ FUNCTIONS = {
     "get_movers": "pyTD.market",
     "get_market_hours": "pyTD.market",
     "get_option_chains": "pyTD.market",
+    "get_option_expirations": "pyTD.market",
     "get_fundamentals": "pyTD.market",
     "get_instruments": "pyTD.instruments",
     "get_instrument": "pyTD.instruments",

@@ -1,24 +1,25 @@
 """Settings: arguments first, then ``TD_*`` environment variables, then defaults.
 
-This module is the one place that knows TD's URLs and the environment
-variable names.
+This module is the one place that knows the environment variable names;
+what differs by provider (URLs, client ids) is in :mod:`pyTD.providers`.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Optional, Tuple, Union
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError
 
-AUTH_URL = "https://auth.tdameritrade.com/auth"
-API_URL = "https://api.tdameritrade.com/v1"
-TOKEN_PATH = "/oauth2/token"  # noqa: S105 - a path, not a secret
-CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
+if TYPE_CHECKING:
+    from pyTD.providers import Provider
 
 ENV_VARS = {
-    "TD_CONSUMER_KEY": "consumer key of the app (``consumer_key``)",
+    "TD_PROVIDER": "the API provider: ``td`` (default) or ``schwab`` (``provider``)",
+    "TD_CONSUMER_KEY": "consumer key (TD) or app key (Schwab) of the app (``consumer_key``)",
+    "TD_CLIENT_SECRET": "the app's secret; required for Schwab, unused for TD (``client_secret``)",
     "TD_CALLBACK_URL": "callback URL registered with the app (``callback_url``)",
     "TD_STORE_TOKENS": "keep tokens on disk: true/false, 1/0, yes/no (``store_tokens``)",
     "TD_CONFIG_DIR": "directory of the token cache and certificate (``config_dir``)",
@@ -28,7 +29,9 @@ ENV_VARS = {
     "TD_SSL_KEY": "private key for an https callback URL (``ssl_key``)",
     "TD_TIMEOUT": "seconds to wait for a connection or a read (``timeout``)",
     "TD_RATE_LIMIT": "requests per minute, or N/S for N per S seconds; 0 disables (``rate_limit``)",
+    "TD_TIMEZONE": "time zone of naive dates and of pandas datetimes, default America/New_York (``tz``)",
 }
+DEFAULT_TIMEZONE = "America/New_York"  # where the markets are
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_LIMIT = 120  # TD's limit per app on non-order endpoints
@@ -72,18 +75,53 @@ def config_dir(value: Optional[str] = None) -> str:
     return os.path.abspath(os.path.expanduser(os.fspath(resolved)))
 
 
-def client_id(consumer_key: Optional[str]) -> str:
-    """Return TD's OAuth client id: the consumer key with ``@AMER.OAUTHAP``."""
-    key = setting(consumer_key, "TD_CONSUMER_KEY")
+def provider(value: Optional[str]) -> Provider:
+    """Resolve the provider: the argument, else ``TD_PROVIDER``, else ``"td"``."""
+    from pyTD import providers
+
+    return providers.get(setting(value, "TD_PROVIDER") or "td")
+
+
+def consumer_key(value: Optional[str]) -> str:
+    """Resolve the app's key (TD's consumer key, Schwab's app key): the argument, else ``TD_CONSUMER_KEY``."""
+    key = setting(value, "TD_CONSUMER_KEY")
     if not key or not key.strip():
         raise ConfigurationError(
-            "No consumer key: pass consumer_key= or set TD_CONSUMER_KEY "
-            "to the key of your app at developer.tdameritrade.com"
+            "No consumer key: pass consumer_key= or set TD_CONSUMER_KEY to your app's key "
+            "(Schwab: the App Key shown at developer.schwab.com)"
         )
     key = key.strip()
     if any(ch.isspace() for ch in key) or "/" in key:
         raise ConfigurationError("The consumer key must not contain spaces or '/'")
-    return key if key.upper().endswith(CLIENT_ID_SUFFIX) else key + CLIENT_ID_SUFFIX
+    return key
+
+
+def client_secret(value: Optional[str], profile: Provider) -> Optional[str]:
+    """Resolve the app's secret: the argument, else ``TD_CLIENT_SECRET``; required where the provider needs it."""
+    secret = setting(value, "TD_CLIENT_SECRET")
+    secret = secret.strip() if secret else None
+    if profile.needs_secret and not secret:
+        raise ConfigurationError(
+            f"{profile.title} needs the app's secret: pass client_secret= or set TD_CLIENT_SECRET "
+            "(the App Secret shown with the app key)"
+        )
+    return secret
+
+
+def timezone(value: Union[str, tzinfo, None]) -> tzinfo:
+    """Resolve the market time zone: the argument, else ``TD_TIMEZONE``, else America/New_York."""
+    if isinstance(value, tzinfo):
+        return value
+    name = setting(value, "TD_TIMEZONE") or DEFAULT_TIMEZONE
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigurationError(
+            f"{'tz' if value is not None else 'TD_TIMEZONE'}={name!r} is not a time zone; use an IANA name "
+            "such as America/New_York or UTC"
+        ) from None
 
 
 def http_url(value: Optional[str], env_var: str, default: Optional[str] = None) -> str:
@@ -104,7 +142,7 @@ def check_url(url: str, name: str) -> None:
         raise ConfigurationError(f"{name}: {url!r} is not a valid URL ({exc})") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigurationError(
-            f"{name}: {url!r} is not a valid URL; expected e.g. https://localhost:8080"
+            f"{name}: {url!r} is not a valid URL; expected e.g. https://127.0.0.1:8080"
         )
 
 

@@ -33,6 +33,10 @@ class ReauthorizationRequired(AuthorizationError):
     """The server rejected the refresh token: log in again (``python -m pyTD login``)."""
 
 
+class UnsupportedError(TDError):
+    """The provider in use does not offer this (e.g. Schwab has no watchlists, TD no expiration chain)."""
+
+
 class TDConnectionError(TDError):
     """The server could not be reached, or did not answer in time."""
 
@@ -96,12 +100,32 @@ _BY_STATUS = {
 
 
 def error_message(body: Any) -> str:
-    """Return the server's own words from an error body (JSON or text)."""
-    if isinstance(body, dict):
-        for key in ("error_description", "error", "message", "errors"):
-            if body.get(key):
-                return str(body[key])
+    """Return the server's own words from an error body, in any of the providers' shapes.
+
+    TD: ``{"error": ...}``; OAuth: ``{"error", "error_description"}``; Schwab market data:
+    ``{"errors": [{"title", "detail"}]}``; Schwab trader: ``{"message", "errors": [...]}``; Schwab's
+    gateway: ``{"fault": {"faultstring"}}``.
+    """
+    if not isinstance(body, dict):
+        return ""
+    for key in ("error_description", "error", "message"):
+        if isinstance(body.get(key), str) and body[key]:
+            return str(body[key])
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors:
+        said = [_said(item) for item in errors]
+        return "; ".join(text for text in said if text)
+    fault = body.get("fault")
+    if isinstance(fault, dict) and fault.get("faultstring"):
+        return str(fault["faultstring"])
     return ""
+
+
+def _said(item: Any) -> str:
+    if isinstance(item, dict):
+        title, detail = item.get("title"), item.get("detail")
+        return ": ".join(str(part) for part in (title, detail) if part)
+    return str(item)
 
 
 def query_error(status: int, message: str, body: str = "", url: Optional[str] = None) -> TDQueryError:

@@ -1,28 +1,32 @@
-"""What the market-data and instrument functions share: the client, argument checks, batching, output formats."""
+"""What the data functions share: the client, batching, unknown symbols, output formats.
+
+The argument checks they share are in :mod:`pyTD.checks`; DataFrames are made by :mod:`pyTD.frames`.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterable, List, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Optional, Sequence
+
+from pyTD.client import Client, default_client
+from pyTD.exceptions import ResourceNotFound
+from pyTD.frames import pandas
 
 if TYPE_CHECKING:
-    from pyTD.api import api as API
+    from pyTD.providers.base import Request
 
 log = logging.getLogger("pyTD")
 
 OUTPUT_FORMATS = ("json", "pandas")
-Symbols = Union[str, Iterable[str]]
-DateLike = Union[datetime, date, str, int, float]
+ERRORS = ("warn", "raise", "ignore")
+JSONFormat = Literal["json"]
+PandasFormat = Literal["pandas"]
+Errors = Literal["warn", "raise", "ignore"]
 
 
-def client(api: Optional[API]) -> API:
+def client(api: Optional[Client]) -> Client:
     """The given client, or the default one built from the environment."""
-    if api is not None:
-        return api
-    from pyTD.api import default_api
-
-    return default_api()
+    return api if api is not None else default_client()
 
 
 def check_output_format(output_format: str) -> str:
@@ -35,81 +39,40 @@ def check_output_format(output_format: str) -> str:
     return output_format
 
 
-def pandas() -> Any:
-    """Import pandas, or explain how to install it."""
-    try:
-        import pandas
-    except ImportError:
-        raise ImportError("output_format='pandas' needs pandas: pip install 'pyTD[pandas]'") from None
-    return pandas
+def check_errors(errors: str) -> str:
+    """Raise ValueError unless ``errors`` is one of :data:`ERRORS`."""
+    if errors not in ERRORS:
+        raise ValueError(f"errors must be one of {', '.join(map(repr, ERRORS))}, not {errors!r}")
+    return errors
 
 
-def symbol_list(symbols: Symbols) -> List[str]:
-    """Normalise one symbol, a comma-separated string, or an iterable of symbols (upper-cased, unique).
-
-    Raises
-    ------
-    ValueError
-        If no symbol is given, or one is not a non-empty string.
-    """
-    items = symbols.split(",") if isinstance(symbols, str) else list(symbols)
-    result = []
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            raise ValueError(f"symbols must be non-empty strings, got {item!r}")
-        result.append(item.strip().upper())
-    if not result:
-        raise ValueError("no symbols given")
-    return list(dict.fromkeys(result))
+def method_doc(function: Callable[..., Any]) -> str:
+    """A function's docstring without its ``api`` parameter, for the ``api`` method that is the function."""
+    kept: List[str] = []
+    skipping = False
+    for line in (function.__doc__ or "").splitlines():
+        if line.strip().startswith("api : "):
+            skipping = True
+            continue
+        if skipping and line.startswith(" " * 8):  # the parameter's description
+            continue
+        skipping = False
+        kept.append(line)
+    return "\n".join(kept)
 
 
-def choice(value: Optional[str], name: str, accepted: Sequence[str]) -> Optional[str]:
-    """Check a value against TD's accepted values (case-insensitive); None passes."""
-    if value is None:
-        return None
-    for option in accepted:
-        if str(value).lower() == option.lower():
-            return option
-    raise ValueError(f"{name} must be one of {', '.join(accepted)}; got {value!r}")
+def delegate(function: Callable[..., Any], client: Client, *args: Any, **kwargs: Any) -> Any:
+    """Call a data function with ``api=client`` (its overloads are for the users' type checkers)."""
+    return function(*args, api=client, **kwargs)
 
 
-def epoch_ms(value: Optional[DateLike], name: str) -> Optional[int]:
-    """Convert a datetime, date, ISO string or epoch milliseconds to epoch milliseconds (UTC).
-
-    Naive datetimes and dates are taken as UTC, never local time.
-    """
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValueError(f"{name} must be a date, not {value!r}")
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise ValueError(f"{name}: {value!r} is not an ISO date such as 2024-05-10 or "
-                             "2024-05-10T14:30:00Z") from None
-    if isinstance(value, datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    elif isinstance(value, date):
-        moment = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
-    else:
-        raise ValueError(f"{name} must be a datetime, date, ISO string or epoch milliseconds, "
-                         f"not {type(value).__name__}")
-    return int(moment.timestamp() * 1000)
-
-
-def iso_date(value: Optional[DateLike], name: str) -> Optional[str]:
-    """Convert a date-like value to ``YYYY-MM-DD`` (UTC)."""
-    ms = epoch_ms(value, name)
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d")
+def send(td: Client, request: Request) -> Any:
+    """GET a provider's request with the client; return the JSON."""
+    return td.request("GET", request.path, params=request.params)
 
 
 def params(**values: Any) -> dict:
-    """Only the parameters that were given; booleans as TD spells them."""
+    """Only the parameters that were given; booleans as the providers spell them."""
     return {key: _wire(value) for key, value in values.items() if value is not None}
 
 
@@ -134,7 +97,7 @@ def progress_bar(iterable: Iterable[Any], total: int, enabled: bool, what: str) 
     return tqdm(iterable, total=total, desc=what, unit="request", leave=False)
 
 
-BATCH_SIZE = 100  # symbols per request TD accepts
+BATCH_SIZE = 100  # symbols per request the providers accept
 BATCH_CHARS = 1500  # keeps the URL well under common 2 KB limits
 
 
@@ -154,34 +117,16 @@ def batches(symbols: List[str], size: int = BATCH_SIZE, max_chars: int = BATCH_C
     return result
 
 
-def fetch_batched(api: Optional[API], path: str, symbols: Symbols, what: str, show_progress: bool,
-                  **extra: Any) -> dict:
-    """GET ``path`` for all symbols in batches and merge the ``{SYMBOL: ...}`` answers.
+def unknown_symbols(unknown: Sequence[str], errors: str, what: str) -> None:
+    """Tell the user about symbols the provider does not know, as ``errors`` says.
 
-    Unknown symbols are left out and logged at INFO.
-
-    Raises
-    ------
-    ResourceNotFound
-        If none of the symbols was found.
+    ``"warn"`` logs one WARNING naming them, ``"raise"`` raises
+    ResourceNotFound naming them, ``"ignore"`` does nothing.
     """
-    from pyTD.exceptions import ResourceNotFound
-
-    wanted = symbol_list(symbols)
-    td = client(api)
-    merged: dict = {}
-    groups = batches(wanted)
-    for group in progress_bar(groups, len(groups), show_progress, what):
-        merged.update(td.request("GET", path, params={"symbol": group, **extra}))
-    missing = [s for s in wanted if s not in merged]
-    if missing:
-        log.info("No %s for %d unknown symbol(s): %s", what, len(missing), ", ".join(missing[:20]))
-    if not merged:
-        raise ResourceNotFound(f"No {what} for {', '.join(wanted[:10])}: unknown symbol(s)", status=404)
-    return merged
-
-
-def table(rows: dict) -> Any:
-    """``{key: {field: value}}`` as a DataFrame, one row per key."""
-    pd = pandas()
-    return pd.DataFrame.from_dict(rows, orient="index")
+    if not unknown or errors == "ignore":
+        return
+    names = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+    message = f"No {what} for {len(unknown)} unknown symbol{'s' if len(unknown) > 1 else ''}: {names}"
+    if errors == "raise":
+        raise ResourceNotFound(message, status=404)
+    log.warning("%s", message)

@@ -5,7 +5,8 @@ import os
 import pytest
 
 from pyTD import config
-from pyTD.api import api, token_filename
+from pyTD.api import api
+from pyTD.client import token_filename
 from pyTD.cache import DiskCache, MemCache
 from pyTD.exceptions import ConfigurationError
 

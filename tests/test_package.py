@@ -66,7 +66,7 @@ def test_every_exception_formats_with_and_without_arguments(name):
 
 
 def test_no_print_sys_exit_or_input_outside_the_cli_and_login():
-    allowed = {"cli.py", "__main__.py", os.path.join("auth", "flow.py"), "api.py"}
+    allowed = {"cli.py", "__main__.py", os.path.join("auth", "flow.py"), "client.py"}
     for folder, _, files in os.walk(os.path.join(ROOT, "pyTD")):
         for name in files:
             path = os.path.join(folder, name)

@@ -1,32 +1,38 @@
-"""TD's OAuth 2.0 authorization-code flow, one step per method.
+"""The OAuth 2.0 authorization-code flow, one step per method, for any provider.
 
-1. :meth:`AuthFlow.authorization_url` builds the TD login page's URL.
-2. The user logs in and allows access; TD redirects the browser to the
-   callback URL with a ``code``. :meth:`AuthFlow.run_local_server` catches
-   that redirect on loopback; :meth:`AuthFlow.code_from_redirect` reads it
-   from a URL the user pastes instead.
+1. :meth:`AuthFlow.authorization_url` builds the provider's login page URL.
+2. The user logs in and allows access; the provider redirects the browser
+   to the callback URL with a ``code``. :meth:`AuthFlow.run_local_server`
+   catches that redirect on loopback; :meth:`AuthFlow.code_from_redirect`
+   reads it from a URL the user pastes instead.
 3. :meth:`AuthFlow.exchange_code` trades the code for an access token
-   (30 minutes) and a refresh token (90 days).
+   (30 minutes) and a refresh token (TD: 90 days; Schwab: 7 days).
 4. :meth:`AuthFlow.refresh` gets a new access token from the refresh token.
 
-The flow returns tokens; storing them is the caller's job.
+What differs between providers (URLs, client authentication, request
+bodies, token lifetimes) comes from the provider profile
+(:mod:`pyTD.providers`). The flow returns tokens; storing them is the
+caller's job.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
+import time
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
 from urllib.parse import quote, urlencode, urlsplit
 
-from pyTD.auth.tokens import Token, parse_token_response
+from pyTD.auth.tokens import Token, TokenPair
 from pyTD.exceptions import AuthorizationError, ClientError, ReauthorizationRequired, ServerError
 from pyTD.transport import Transport, parse_response, strip_query
+
+if TYPE_CHECKING:
+    from pyTD.providers.base import App, Provider, TokenRequest
 
 log = logging.getLogger("pyTD")
 
 Browser = Union[bool, Callable[[str], Any]]
-TokenPair = Tuple[Token, Optional[Token]]
 
 
 def new_state() -> str:
@@ -35,18 +41,18 @@ def new_state() -> str:
 
 
 class AuthFlow:
-    """The authorization-code flow for one app.
+    """The authorization-code flow for one app of one provider.
 
     Parameters
     ----------
-    client_id : str
-        The consumer key with its ``@AMER.OAUTHAP`` suffix.
-    callback_url : str
-        The callback URL registered with the app, sent exactly as registered.
+    provider : Provider
+        The provider profile: token requests and lifetimes.
+    app : App
+        The client id, secret and callback URL (sent exactly as registered).
     auth_url : str
-        TD's authorization page.
+        The provider's authorization page.
     token_url : str
-        TD's token endpoint.
+        The provider's token endpoint.
     transport : Transport
         Sends the token requests.
     config_dir : str
@@ -57,8 +63,8 @@ class AuthFlow:
 
     def __init__(
         self,
-        client_id: str,
-        callback_url: str,
+        provider: Provider,
+        app: App,
         auth_url: str,
         token_url: str,
         transport: Transport,
@@ -66,8 +72,8 @@ class AuthFlow:
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
     ) -> None:
-        self.client_id = client_id
-        self.callback_url = callback_url
+        self.provider = provider
+        self.app = app
         self.auth_url = auth_url
         self.token_url = token_url
         self.transport = transport
@@ -75,21 +81,23 @@ class AuthFlow:
         self.ssl_cert = ssl_cert
         self.ssl_key = ssl_key
 
+    @property
+    def callback_url(self) -> str:
+        return self.app.callback_url
+
     def authorization_url(self, state: Optional[str] = None) -> str:
-        """The URL of TD's login page, where the user signs in and allows access."""
-        params = {"response_type": "code", "redirect_uri": self.callback_url, "client_id": self.client_id}
-        if state is not None:
-            params["state"] = state
+        """The URL of the provider's login page, where the user signs in and allows access."""
+        params = self.provider.authorization_params(self.app, state)
         sep = "&" if urlsplit(self.auth_url).query else "?"
         return self.auth_url + sep + urlencode(params, quote_via=quote)
 
     def run_local_server(self, open_browser: Browser = True, timeout: Optional[float] = 300) -> str:
         """Let the user log in in a browser and catch the redirect on loopback; return the code.
 
-        The user sees the URL printed, then TD's login page in the browser
-        (when ``open_browser`` is true), then a page saying the login is
-        complete. ``open_browser`` may also be a callable that is given the URL
-        instead of :func:`webbrowser.open`.
+        The user sees the URL printed, then the provider's login page in the
+        browser (when ``open_browser`` is true), then a page saying the login
+        is complete. ``open_browser`` may also be a callable that is given the
+        URL instead of :func:`webbrowser.open`.
         """
         from pyTD.auth.callback import CallbackServer, callback_address
 
@@ -102,7 +110,7 @@ class AuthFlow:
         state = new_state()
         url = self.authorization_url(state)
         with CallbackServer(self.callback_url, state, context) as server:
-            print(f"Log in to TD Ameritrade and allow access at:\n\n    {url}\n", flush=True)
+            print(f"Log in to {self.provider.title} and allow access at:\n\n    {url}\n", flush=True)
             if open_browser:
                 import webbrowser  # only here: it is slow to import and most processes never log in
 
@@ -135,62 +143,60 @@ class AuthFlow:
 
     def exchange_code(self, code: str) -> TokenPair:
         """Trade an authorization code for an access token and a refresh token."""
-        return self._token_request(
-            {
-                "grant_type": "authorization_code",
-                "access_type": "offline",
-                "code": code,
-                "client_id": self.client_id,
-                "redirect_uri": self.callback_url,
-            },
-            AuthorizationError,
-        )
+        request = self.provider.exchange_request(self.app, code)
+        return self._token_request(request, None)
 
-    def refresh(self, refresh_token: str, offline: bool = False) -> TokenPair:
-        """Get a new access token; with ``offline``, a new refresh token (90 days) as well.
+    def refresh(self, refresh_token: Token, renew: bool = False) -> TokenPair:
+        """Get a new access token; with ``renew`` (where the provider can), a new refresh token as well.
 
         Raises
         ------
         ReauthorizationRequired
-            If TD rejects the refresh token.
+            If the provider says the refresh token is dead: only a new login helps.
+        AuthorizationError
+            If the provider rejects the app (its key or secret).
         """
-        data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.client_id}
-        if offline:
-            data["access_type"] = "offline"
-        return self._token_request(data, ReauthorizationRequired)
+        request = self.provider.refresh_request(self.app, refresh_token.token, renew)
+        return self._token_request(request, refresh_token)
 
-    @staticmethod
-    def _code(params: Dict[str, str]) -> str:
+    def _code(self, params: Dict[str, str]) -> str:
         if "error" in params:
             reason = params.get("error_description") or params["error"]
-            raise AuthorizationError(f"TD did not authorize the app: {reason}")
+            raise AuthorizationError(f"{self.provider.title} did not authorize the app: {reason}")
         if not params.get("code"):
-            raise AuthorizationError("TD's redirect carried an empty code")
+            raise AuthorizationError(f"{self.provider.title}'s redirect carried an empty code")
         return params["code"]
 
-    def _token_request(self, data: Dict[str, str], rejected: Type[AuthorizationError]) -> TokenPair:
-        response = self.transport.send("POST", self.token_url, data=data)
+    def _token_request(self, request: TokenRequest, refreshed: Optional[Token]) -> TokenPair:
+        response = self.transport.send("POST", self.token_url, data=request.data, headers=request.headers)
         try:
             payload = parse_response(response)
         except ClientError as exc:
             if exc.status not in (400, 401):
                 raise
-            raise rejected(_rejection(exc, data["grant_type"])) from None
+            raise self._rejection(exc, refreshed is not None) from None
         try:
-            return parse_token_response(payload)
+            return self.provider.read_tokens(payload, time.time(), refreshed)
         except ServerError as exc:
             exc.status, exc.url = response.status_code, strip_query(response.url)
             raise
 
+    def _rejection(self, exc: ClientError, refreshing: bool) -> AuthorizationError:
+        """Explain a 400/401 from the token endpoint in the user's terms."""
+        title, body = self.provider.title, exc.body
+        if refreshing and self.provider.refresh_token_dead(exc.status or 0, body):
+            return ReauthorizationRequired(f"{title} rejected the refresh token (it expired, was revoked or "
+                                           f"replaced): {self.provider.relogin_advice()}")
+        if exc.status == 401 or "invalid_client" in body:
+            what = "app key or secret (check TD_CONSUMER_KEY and TD_CLIENT_SECRET)" if self.provider.needs_secret \
+                else "consumer key (check TD_CONSUMER_KEY)"
+            return AuthorizationError(f"{title} rejected the {what}: {exc}")
+        if refreshing:
+            return AuthorizationError(f"{title} refused to refresh the access token; the stored tokens are "
+                                      f"kept: {exc}")
+        if "redirect" in body:
+            return AuthorizationError(f"{title} rejected the callback URL: it must match the app's "
+                                      "registration exactly")
+        return AuthorizationError(f"{title} rejected the authorization code ({exc}): codes are single-use "
+                                  "and expire quickly; log in again")
 
-def _rejection(exc: ClientError, grant_type: str) -> str:
-    """Explain a 400/401 from the token endpoint in the user's terms."""
-    if exc.status == 401 or "invalid_client" in exc.body:
-        return "TD rejected the consumer key (invalid_client): check TD_CONSUMER_KEY"
-    if grant_type == "refresh_token":
-        return ("TD rejected the refresh token (it expired, was revoked or replaced): "
-                "log in again with `python -m pyTD login`")
-    if "redirect" in exc.body:
-        return "TD rejected the callback URL: it must match the app's registration exactly"
-    return (f"TD rejected the authorization code ({exc}): codes are single-use and expire "
-            "within minutes; log in again")

@@ -75,15 +75,26 @@ class Token:
         return f"<Token expires={expiry} valid={self.valid}>"
 
 
-def parse_token_response(payload: Any, now: Optional[float] = None) -> Tuple[Token, Optional[Token]]:
+TokenPair = Tuple["Token", Optional["Token"]]
+
+
+def parse_token_response(payload: Any, now: Optional[float] = None, *, refresh_issued: Optional[float] = None,
+                         refresh_expires_in: Optional[float] = None) -> TokenPair:
     """Read the tokens out of a successful token-endpoint answer.
 
     Parameters
     ----------
     payload : dict
-        The JSON body TD returned.
+        The JSON body the token endpoint returned.
     now : float, optional
         The issue time to record (default: the current time).
+    refresh_issued : float, optional
+        When the refresh token's lifetime started (default ``now``): a
+        provider whose refresh tokens are not renewed by refreshing keeps the
+        login's time.
+    refresh_expires_in : float, optional
+        The refresh token's lifetime when the answer does not say
+        (``refresh_token_expires_in``).
 
     Returns
     -------
@@ -95,7 +106,9 @@ def parse_token_response(payload: Any, now: Optional[float] = None) -> Tuple[Tok
         access = Token(payload["access_token"], now, payload["expires_in"])
         refresh = None
         if payload.get("refresh_token"):
-            refresh = Token(payload["refresh_token"], now, payload["refresh_token_expires_in"])
+            lifetime = payload.get("refresh_token_expires_in", refresh_expires_in)
+            issued = now if refresh_issued is None else refresh_issued
+            refresh = Token(payload["refresh_token"], issued, lifetime)  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError, AttributeError):
         # Never echo the payload: it may hold a token.
         raise ServerError("The token endpoint answered without a usable access token") from None

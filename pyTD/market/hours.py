@@ -1,44 +1,77 @@
-"""Market hours: ``/marketdata/{market}/hours`` and ``/marketdata/hours``."""
+"""Market hours: when each market and product opens and closes on a day."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Iterable, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union, overload
 
-from pyTD.fetch import DateLike, check_output_format, choice, client, iso_date, pandas, params
+from pyTD.checks import DateLike, choice, iso_date
+from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send
+from pyTD.frames import Table
 
 if TYPE_CHECKING:
-    from pyTD.api import api as API
+    import pandas as pd
+
+    from pyTD.client import Client
 
 MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
+SESSIONS = ("preMarket", "regularMarket", "postMarket")
+
+HOURS = Table({
+    "market": "str", "product": "str", "date": "day", "marketType": "str", "productName": "str", "isOpen": "bool",
+    "exchange": "str", "category": "str",
+    **{f"{session}{edge}": "time" for session in SESSIONS for edge in ("Start", "End")},
+})
+
+Hours = Dict[str, Dict[str, Dict[str, Any]]]
 
 
+@overload
+def get_market_hours(markets: Union[str, Iterable[str]] = ..., date: Optional[DateLike] = ..., *,
+                     api: Optional[Client] = ..., output_format: JSONFormat = ...) -> Hours: ...
+@overload
+def get_market_hours(markets: Union[str, Iterable[str]] = ..., date: Optional[DateLike] = ..., *,
+                     api: Optional[Client] = ..., output_format: PandasFormat) -> pd.DataFrame: ...
 def get_market_hours(markets: Union[str, Iterable[str]] = "EQUITY", date: Optional[DateLike] = None, *,
-                     api: Optional[API] = None, output_format: str = "json") -> Any:
+                     api: Optional[Client] = None, output_format: str = "json") -> Union[Hours, pd.DataFrame]:
     """Opening hours of one or several markets on a day.
 
     Parameters
     ----------
     markets : str or iterable of str
-        Any of EQUITY, OPTION, FUTURE, BOND, FOREX (or a comma-separated string).
+        Any of EQUITY, OPTION, FUTURE, BOND, FOREX (any case; or a comma-separated string).
     date : datetime, date or ISO string, optional
-        The day (default: TD's today).
+        The day (default: the provider's today).
     output_format : {"json", "pandas"}
-        TD's ``{market: {product: {...}}}``, or a DataFrame with one row per
-        product and ``market`` and ``product`` columns.
+        The provider's ``{market: {product: {...}}}`` as sent, or a DataFrame
+        with one row per product: ``market``, ``product``, ``date``,
+        ``isOpen``, and the start and end of each session
+        (``regularMarketStart``, ``regularMarketEnd``, ``preMarketStart``,
+        ...) as datetimes in the api's time zone.
     """
     check_output_format(output_format)
     names = markets.split(",") if isinstance(markets, str) else list(markets)
-    wanted = list(dict.fromkeys(choice(str(m).strip(), "market", MARKETS) for m in names))
+    wanted = list(dict.fromkeys(choice(str(m).strip(), "market", MARKETS) or "" for m in names))
     if not wanted:
         raise ValueError(f"no market given; choose from {', '.join(MARKETS)}")
-    day = iso_date(date, "date")
     td = client(api)
-    if len(wanted) == 1:
-        hours = td.request("GET", f"/marketdata/{wanted[0]}/hours", params=params(date=day))
-    else:
-        hours = td.request("GET", "/marketdata/hours", params=params(markets=",".join(wanted), date=day))
+    hours: Hours = send(td, td.profile.hours_request(wanted, iso_date(date, "date", td.tz)))
     if output_format == "json":
         return hours
-    rows = [{"market": market, "product": product, **info}
-            for market, products in hours.items() for product, info in (products or {}).items()]
-    return pandas().DataFrame(rows)
+    return HOURS.frame(hours_rows(hours), td.tz)
+
+
+def hours_rows(hours: Hours) -> List[Dict[str, Any]]:
+    """One record per product; each session's first start and last end."""
+    rows = []
+    for market, products in hours.items():
+        for product, info in (products or {}).items():
+            # TD keys a few futures products differently from their name (_1NA for 1NA): the name wins.
+            row: Dict[str, Any] = {"market": market, "product": info.get("product") or product}
+            row.update((key, value) for key, value in info.items() if key not in ("sessionHours", "product"))
+            for session, spans in (info.get("sessionHours") or {}).items():
+                spans = [span for span in spans or [] if isinstance(span, dict)]
+                if spans:
+                    row[f"{session}Start"] = min(span.get("start") or "" for span in spans) or None
+                    row[f"{session}End"] = max(span.get("end") or "" for span in spans) or None
+            rows.append(row)
+    return rows

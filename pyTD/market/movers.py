@@ -1,36 +1,60 @@
-"""Movers: ``/marketdata/{index}/movers``."""
+"""Movers: the biggest movers of an index."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, overload
 
-from pyTD.fetch import check_output_format, choice, client, pandas, params
+from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send
+from pyTD.frames import Table
 
 if TYPE_CHECKING:
-    from pyTD.api import api as API
+    import pandas as pd
 
-INDEXES = ("$DJI", "$COMPX", "$SPX.X")
+    from pyTD.client import Client
+
+MOVERS = Table({"symbol": "str", "description": "str", "last": "float", "change": "float", "direction": "str",
+                "totalVolume": "int"},
+               optional={"volume": "int", "marketShare": "float", "trades": "int", "netChange": "float",
+                         "netPercentChange": "float"})
 
 
-def get_movers(index: str, direction: str = "up", change: str = "percent", *, api: Optional[API] = None,
-               output_format: str = "json") -> Any:
-    """The ten biggest movers of an index.
+@overload
+def get_movers(index: str, direction: Optional[str] = ..., change: Optional[str] = ..., *,
+               sort: Optional[str] = ..., frequency: Optional[int] = ..., api: Optional[Client] = ...,
+               output_format: JSONFormat = ...) -> Union[List[Dict[str, Any]], Dict[str, Any]]: ...
+@overload
+def get_movers(index: str, direction: Optional[str] = ..., change: Optional[str] = ..., *,
+               sort: Optional[str] = ..., frequency: Optional[int] = ..., api: Optional[Client] = ...,
+               output_format: PandasFormat) -> pd.DataFrame: ...
+def get_movers(index: str, direction: Optional[str] = None, change: Optional[str] = None, *,
+               sort: Optional[str] = None, frequency: Optional[int] = None, api: Optional[Client] = None,
+               output_format: str = "json") -> Union[List[Dict[str, Any]], Dict[str, Any], pd.DataFrame]:
+    """The biggest movers of an index.
 
     Parameters
     ----------
-    index : {"$DJI", "$COMPX", "$SPX.X"}
-        The ``$`` may be left out (``"DJI"``).
-    direction : {"up", "down"}
-    change : {"percent", "value"}
+    index : str
+        ``"$DJI"``, ``"$COMPX"`` or ``"$SPX.X"`` (``"$SPX"`` works too; the
+        ``$`` may be left out). Schwab also has ``NYSE``, ``NASDAQ``,
+        ``OTCBB``, ``INDEX_ALL``, ``EQUITY_ALL``, ``OPTION_ALL``,
+        ``OPTION_PUT`` and ``OPTION_CALL``.
+    direction : {"up", "down"}, optional
+        TD: the direction (default up). Schwab: sorts by percent change up or down.
+    change : {"percent", "value"}, optional
+        TD: rank by percent (default) or value. Schwab ranks by percent only.
+    sort : {"VOLUME", "TRADES", "PERCENT_CHANGE_UP", "PERCENT_CHANGE_DOWN"}, optional
+        Schwab only.
+    frequency : {0, 1, 5, 10, 30, 60}, optional
+        Schwab only: minutes of change to rank by.
     output_format : {"json", "pandas"}
-        A list of ``{"symbol", "description", "change", "direction", "last",
-        "totalVolume"}``, or a DataFrame with one row per mover.
+        JSON as the provider sent it (TD: a list; Schwab: ``{"screeners":
+        [...]}``). pandas: one row per mover, with ``symbol``,
+        ``description``, ``last`` and ``totalVolume`` on both providers.
     """
     check_output_format(output_format)
-    name = index.strip().upper() if isinstance(index, str) else index
-    name = choice(name if str(name).startswith("$") else f"${name}", "index", INDEXES)
-    query = params(direction=choice(direction, "direction", ("up", "down")),
-                   change=choice(change, "change", ("value", "percent")))
-    movers = client(api).request("GET", f"/marketdata/{quote(name, safe='')}/movers", params=query)
-    return pandas().DataFrame(movers) if output_format == "pandas" else movers
+    td = client(api)
+    request = td.profile.movers_request(index, direction, change, sort, frequency)
+    movers = send(td, request)
+    if output_format == "json":
+        return movers  # type: ignore[no-any-return]
+    return MOVERS.frame(td.profile.mover_rows(movers), td.tz)

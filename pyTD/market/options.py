@@ -1,14 +1,28 @@
-"""Option chains: ``/marketdata/chains``."""
+"""Option chains and expirations."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, overload
 
+from pyTD.checks import DateLike, choice, flag, iso_date, number, whole
 from pyTD.exceptions import ResourceNotFound
-from pyTD.fetch import DateLike, check_output_format, choice, client, iso_date, pandas, params
+from pyTD.fetch import (
+    Errors,
+    JSONFormat,
+    PandasFormat,
+    check_errors,
+    check_output_format,
+    client,
+    params,
+    send,
+    unknown_symbols,
+)
+from pyTD.frames import Table
 
 if TYPE_CHECKING:
-    from pyTD.api import api as API
+    import pandas as pd
+
+    from pyTD.client import Client
 
 CONTRACT_TYPES = ("CALL", "PUT", "ALL")
 STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANGLE", "STRADDLE", "BUTTERFLY",
@@ -16,8 +30,57 @@ STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANG
 RANGES = ("ITM", "NTM", "OTM", "SAK", "SBK", "SNK", "ALL")
 MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "ALL")
 OPTION_TYPES = ("S", "NS", "ALL")
+ENTITLEMENTS = ("PN", "NP", "PP")
+
+# One row per contract: the contract's own fields (the same keys on TD and Schwab), plus the chain's
+# underlying symbol and the expiration day.
+CONTRACTS = Table(
+    {
+        "underlying": "str", "expiration": "day", "putCall": "str", "symbol": "str", "description": "str",
+        "exchangeName": "str", "bid": "float", "ask": "float", "last": "float", "mark": "float",
+        "bidSize": "int", "askSize": "int", "bidAskSize": "str", "lastSize": "int", "highPrice": "float",
+        "lowPrice": "float", "openPrice": "float", "closePrice": "float", "totalVolume": "int",
+        "tradeTimeInLong": "time", "quoteTimeInLong": "time", "netChange": "float", "volatility": "float",
+        "delta": "float", "gamma": "float", "theta": "float", "vega": "float", "rho": "float",
+        "openInterest": "int", "timeValue": "float", "theoreticalOptionValue": "float",
+        "theoreticalVolatility": "float", "optionDeliverablesList": "obj", "strikePrice": "float",
+        "expirationDate": "time", "daysToExpiration": "int", "expirationType": "str", "lastTradingDay": "time",
+        "multiplier": "float", "settlementType": "str", "deliverableNote": "str", "percentChange": "float",
+        "markChange": "float", "markPercentChange": "float", "inTheMoney": "bool", "nonStandard": "bool",
+        "mini": "bool",
+    },
+    optional={
+        "tradeDate": "day", "isIndexOption": "bool", "intrinsicValue": "float", "extrinsicValue": "float",
+        "optionRoot": "str", "exerciseType": "str", "high52Week": "float", "low52Week": "float",
+        "pennyPilot": "bool",
+    },
+)
+EXPIRATIONS = Table({"expirationDate": "day", "daysToExpiration": "int", "expirationType": "str",
+                     "settlementType": "str", "optionRoots": "str", "standard": "bool"})
+
+Chain = Dict[str, Any]
 
 
+@overload
+def get_option_chains(symbol: str, contract_type: str = ..., strike_count: Optional[int] = ...,
+                      include_quotes: Optional[bool] = ..., strategy: Optional[str] = ...,
+                      interval: Optional[float] = ..., strike: Optional[float] = ..., range: Optional[str] = ...,
+                      from_date: Optional[DateLike] = ..., to_date: Optional[DateLike] = ...,
+                      volatility: Optional[float] = ..., underlying_price: Optional[float] = ...,
+                      interest_rate: Optional[float] = ..., days_to_expiration: Optional[int] = ...,
+                      exp_month: Optional[str] = ..., option_type: Optional[str] = ..., *,
+                      entitlement: Optional[str] = ..., api: Optional[Client] = ..., output_format: JSONFormat = ...,
+                      errors: Errors = ...) -> Chain: ...
+@overload
+def get_option_chains(symbol: str, contract_type: str = ..., strike_count: Optional[int] = ...,
+                      include_quotes: Optional[bool] = ..., strategy: Optional[str] = ...,
+                      interval: Optional[float] = ..., strike: Optional[float] = ..., range: Optional[str] = ...,
+                      from_date: Optional[DateLike] = ..., to_date: Optional[DateLike] = ...,
+                      volatility: Optional[float] = ..., underlying_price: Optional[float] = ...,
+                      interest_rate: Optional[float] = ..., days_to_expiration: Optional[int] = ...,
+                      exp_month: Optional[str] = ..., option_type: Optional[str] = ..., *,
+                      entitlement: Optional[str] = ..., api: Optional[Client] = ..., output_format: PandasFormat,
+                      errors: Errors = ...) -> pd.DataFrame: ...
 def get_option_chains(
     symbol: str,
     contract_type: str = "ALL",
@@ -26,7 +89,7 @@ def get_option_chains(
     strategy: Optional[str] = None,
     interval: Optional[float] = None,
     strike: Optional[float] = None,
-    range: Optional[str] = None,  # noqa: A002 - TD's parameter name
+    range: Optional[str] = None,  # noqa: A002 - the providers' parameter name
     from_date: Optional[DateLike] = None,
     to_date: Optional[DateLike] = None,
     volatility: Optional[float] = None,
@@ -36,9 +99,11 @@ def get_option_chains(
     exp_month: Optional[str] = None,
     option_type: Optional[str] = None,
     *,
-    api: Optional[API] = None,
+    entitlement: Optional[str] = None,
+    api: Optional[Client] = None,
     output_format: str = "json",
-) -> Any:
+    errors: Errors = "warn",
+) -> Union[Chain, pd.DataFrame]:
     """The option chain of a symbol; only the parameters given are sent.
 
     Parameters
@@ -61,36 +126,35 @@ def get_option_chains(
         JAN ... DEC, or ALL.
     option_type : {"S", "NS", "ALL"}, optional
         Standard, non-standard or all contracts.
+    entitlement : {"PN", "NP", "PP"}, optional
+        Schwab only: the quotes' entitlement.
     output_format : {"json", "pandas"}
-        TD's chain, or a DataFrame with one row per contract (every
-        expiration and strike) including ``expirationDate``,
-        ``daysToExpiration``, ``putCall`` and ``strikePrice``.
-
-    Raises
-    ------
-    ResourceNotFound
-        If TD answers ``status: FAILED`` (e.g. an unknown symbol).
+        The provider's chain as sent, or a DataFrame with one row per
+        contract (every expiration and strike): the contract's fields with
+        ``expirationDate`` as a datetime, plus ``underlying`` (the symbol)
+        and ``expiration`` (the day).
+    errors : {"warn", "raise", "ignore"}
+        What to do about an unknown symbol (see :func:`~pyTD.market.get_quotes`):
+        the result is then an empty chain.
     """
     check_output_format(output_format)
-    if not isinstance(symbol, str) or not symbol.strip():
-        raise ValueError(f"symbol must be a non-empty string, got {symbol!r}")
-    for name, value in (("strike_count", strike_count), ("days_to_expiration", days_to_expiration)):
-        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
-            raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
-    for name, value in (("interval", interval), ("strike", strike), ("volatility", volatility),
-                        ("underlying_price", underlying_price), ("interest_rate", interest_rate)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ValueError(f"{name} must be a number, got {value!r}")
-    if include_quotes is not None and not isinstance(include_quotes, bool):
-        raise ValueError(f"include_quotes must be True or False, not {include_quotes!r}")
-    start, end = iso_date(from_date, "from_date"), iso_date(to_date, "to_date")
+    check_errors(errors)
+    name = _symbol(symbol)
+    whole(strike_count, "strike_count")
+    whole(days_to_expiration, "days_to_expiration")
+    for label, value in (("interval", interval), ("strike", strike), ("volatility", volatility),
+                         ("underlying_price", underlying_price), ("interest_rate", interest_rate)):
+        number(value, label)
+    flag(include_quotes, "include_quotes")
+    td = client(api)
+    start, end = iso_date(from_date, "from_date", td.tz), iso_date(to_date, "to_date", td.tz)
     if start and end and start > end:
         raise ValueError("from_date must not be after to_date")
+    wire = td.profile.symbol(name)
     query = params(
-        symbol=symbol.strip().upper(),
+        symbol=wire,
         contractType=choice(contract_type, "contract_type", CONTRACT_TYPES),
         strikeCount=strike_count,
-        includeQuotes=None if include_quotes is None else ("TRUE" if include_quotes else "FALSE"),
         strategy=choice(strategy, "strategy", STRATEGIES),
         interval=interval,
         strike=strike,
@@ -104,33 +168,81 @@ def get_option_chains(
         expMonth=choice(exp_month, "exp_month", MONTHS),
         optionType=choice(option_type, "option_type", OPTION_TYPES),
     )
-    chain = client(api).request("GET", "/marketdata/chains", params=query)
+    request = td.profile.chains_request(query, include_quotes, choice(entitlement, "entitlement", ENTITLEMENTS))
+    try:
+        chain: Chain = send(td, request)
+    except ResourceNotFound:
+        chain = {"symbol": wire, "status": "FAILED"}
     if chain.get("status") == "FAILED":
-        raise ResourceNotFound(f"No option chain for {query['symbol']}", status=404)
-    return contracts_frame(chain) if output_format == "pandas" else chain
+        unknown_symbols([name], errors, "option chain")
+    return contracts_frame(chain, td) if output_format == "pandas" else chain
 
 
-def contracts(chain: dict) -> List[dict]:
-    """Every contract of both maps, one dict each; fields missing from a contract come from the map keys.
-
-    ``expirationDate`` is the expiration day as ``YYYY-MM-DD`` (from the map
-    key), whatever form the contract itself gives it in.
-    """
+def contracts(chain: Chain) -> List[Dict[str, Any]]:
+    """Every contract of both maps, one dict each, with the chain's ``underlying`` symbol and the
+    ``expiration`` day (from the map key); fields a contract lacks come from the map keys."""
     rows = []
     for put_call, key in (("CALL", "callExpDateMap"), ("PUT", "putExpDateMap")):
         for expiration, strikes in (chain.get(key) or {}).items():
             day, _, dte = expiration.partition(":")
             for strike, group in strikes.items():
                 for contract in group:
-                    row = {"putCall": put_call, "strikePrice": float(strike)}
+                    row: Dict[str, Any] = {"underlying": chain.get("symbol"), "expiration": day,
+                                           "putCall": put_call, "strikePrice": float(strike)}
                     if dte:
                         row["daysToExpiration"] = int(dte)
-                    row.update(contract)
-                    row["expirationDate"] = day
+                    row.update((k, v) for k, v in contract.items() if v is not None or k not in row)
                     rows.append(row)
     return rows
 
 
-def contracts_frame(chain: dict) -> Any:
-    """One row per contract of both maps (see :func:`contracts`)."""
-    return pandas().DataFrame(contracts(chain))
+def contracts_frame(chain: Chain, td: Client) -> pd.DataFrame:
+    """One row per contract of both maps (see :func:`contracts`), times in the api's time zone."""
+    return CONTRACTS.frame(contracts(chain), td.tz)
+
+
+@overload
+def get_option_expirations(symbol: str, *, api: Optional[Client] = ..., output_format: JSONFormat = ...,
+                           errors: Errors = ...) -> Dict[str, Any]: ...
+@overload
+def get_option_expirations(symbol: str, *, api: Optional[Client] = ..., output_format: PandasFormat,
+                           errors: Errors = ...) -> pd.DataFrame: ...
+def get_option_expirations(symbol: str, *, api: Optional[Client] = None, output_format: str = "json",
+                           errors: Errors = "warn") -> Union[Dict[str, Any], pd.DataFrame]:
+    """The expiration days of a symbol's options (Schwab's expiration chain).
+
+    Parameters
+    ----------
+    symbol : str
+    output_format : {"json", "pandas"}
+        ``{"expirationList": [...]}`` as sent, or a DataFrame with one row per
+        expiration (``expirationDate`` as a day, ``daysToExpiration``,
+        ``expirationType``, ...).
+    errors : {"warn", "raise", "ignore"}
+        What to do about an unknown symbol (an empty list).
+
+    Raises
+    ------
+    UnsupportedError
+        On TD, which has no expiration chain.
+    """
+    check_output_format(output_format)
+    check_errors(errors)
+    name = _symbol(symbol)
+    td = client(api)
+    try:
+        answer: Dict[str, Any] = send(td, td.profile.expirations_request(td.profile.symbol(name)))
+    except ResourceNotFound:
+        answer = {"expirationList": []}
+    rows = answer.get("expirationList") or []
+    if not rows:
+        unknown_symbols([name], errors, "option expirations")
+    if output_format == "json":
+        return answer
+    return EXPIRATIONS.frame([td.profile.expiration_row(row) for row in rows], td.tz)
+
+
+def _symbol(symbol: str) -> str:
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise ValueError(f"symbol must be a non-empty string, got {symbol!r}")
+    return symbol.strip().upper()

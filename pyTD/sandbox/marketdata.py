@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from pyTD.market.history import FREQUENCIES, FREQUENCY_TYPES_BY_PERIOD, PERIOD_TYPES, PERIODS
 from pyTD.market.hours import MARKETS
-from pyTD.market.movers import INDEXES
+from pyTD.providers.td import MOVER_INDEXES as INDEXES
 from pyTD.sandbox import securities
 from pyTD.sandbox.chains import option_chain
 from pyTD.sandbox.params import BadRequest, Query, day_param, one_of, symbols_param, whole

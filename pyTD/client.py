@@ -1,0 +1,347 @@
+"""The client core: settings, token cache, login flow, transport and :meth:`Client.request`.
+
+:class:`pyTD.api.api`, the entry object users import, is this plus the data methods.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sys
+import threading
+import time
+from typing import Any, ContextManager, Optional, Union
+from urllib.parse import unquote
+
+import requests
+
+from pyTD import config
+from pyTD.auth.flow import AuthFlow, Browser, new_state
+from pyTD.auth.tokens import Token, TokenPair
+from pyTD.cache import DiskCache, MemCache
+from pyTD.exceptions import AuthorizationError, ConfigurationError, ReauthorizationRequired
+from pyTD.providers.base import App, Provider
+from pyTD.ratelimit import shared_limiter
+from pyTD.transport import Transport, parse_response
+
+log = logging.getLogger("pyTD")
+
+REFRESH_SKEW = 60  # refresh an access token this many seconds before it expires
+WARN_REFRESH_WITHIN = 24 * 3600  # warn (once) when the refresh token, and so the login, ends this soon
+
+
+class Client:
+    """The core of :class:`pyTD.api.api` (whose documentation lists the parameters): settings, the token
+    cache, the login flow, the transport and :meth:`request`. Use :class:`~pyTD.api.api`, which adds the data
+    methods (``get_quotes`` and the rest).
+    """
+
+    def __init__(
+        self,
+        consumer_key: Optional[str] = None,
+        callback_url: Optional[str] = None,
+        *,
+        provider: Optional[str] = None,
+        client_secret: Optional[str] = None,
+        store_tokens: Optional[Union[bool, str]] = None,
+        cache: Any = None,
+        config_dir: Optional[str] = None,
+        auth_url: Optional[str] = None,
+        api_url: Optional[str] = None,
+        session: Optional[requests.Session] = None,
+        timeout: Optional[float] = None,
+        retry_count: int = 3,
+        pause: float = 0.5,
+        rate_limit: Optional[Union[int, str]] = None,
+        rate_window: Optional[float] = None,
+        ssl_cert: Optional[str] = None,
+        ssl_key: Optional[str] = None,
+        tz: Any = None,
+    ) -> None:
+        self.profile: Provider = config.provider(provider)
+        self.provider = self.profile.name
+        self.client_id = self.profile.client_id(config.consumer_key(consumer_key))
+        secret = config.client_secret(client_secret, self.profile)
+        callback = config.setting(callback_url, "TD_CALLBACK_URL")
+        if not callback:
+            raise ConfigurationError(
+                "No callback URL: pass callback_url= or set TD_CALLBACK_URL to the callback URL "
+                f"registered with your app (e.g. {self.profile.example_callback})"
+            )
+        config.check_url(callback, "callback URL")
+        self.profile.check_callback_url(callback)
+        self.callback_url = callback
+        self.config_dir = config.config_dir(config_dir)
+        self.store_tokens = config.store_tokens(store_tokens)
+        self.tz = config.timezone(tz)
+        self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", self.profile.auth_url)
+        self.api_url = config.http_url(api_url, "TD_API_URL", self.profile.api_url)
+        limit, window = config.rate_limit(rate_limit, rate_window)
+        self.transport = Transport(session, config.timeout(timeout), retry_count, pause,
+                                   shared_limiter(self.client_id, limit, window))
+        if cache is None:
+            if self.store_tokens:
+                cache = DiskCache(self.config_dir, token_filename(self.client_id, self.provider))
+            else:
+                cache = MemCache()
+        elif not all(hasattr(cache, name) for name in ("access_token", "refresh_token", "clear")):
+            raise ConfigurationError("cache must have access_token and refresh_token attributes and clear()")
+        self.cache = cache
+        self._flow = AuthFlow(
+            self.profile,
+            App(self.client_id, secret, self.callback_url),
+            self.auth_url,
+            self.api_url + self.profile.token_path,
+            self.transport,
+            self.config_dir,
+            config.setting(ssl_cert, "TD_SSL_CERT"),
+            config.setting(ssl_key, "TD_SSL_KEY"),
+        )
+        self._own_lock = threading.RLock()
+        self._warned_expiry: Optional[float] = None
+
+    # -- tokens -----------------------------------------------------------------
+
+    @property
+    def session(self) -> requests.Session:
+        """The HTTP session every request goes through."""
+        return self.transport.session
+
+    @property
+    def access_token(self) -> Optional[str]:
+        """The cached access token string, or None."""
+        token = self.cache.access_token
+        return token.token if token else None
+
+    @property
+    def refresh_token(self) -> Optional[str]:
+        """The cached refresh token string, or None."""
+        token = self.cache.refresh_token
+        return token.token if token else None
+
+    @property
+    def access_valid(self) -> bool:
+        """True if an unexpired access token is cached."""
+        return _valid(self.cache.access_token)
+
+    @property
+    def refresh_valid(self) -> bool:
+        """True if an unexpired refresh token is cached."""
+        return _valid(self.cache.refresh_token)
+
+    @property
+    def auth_valid(self) -> bool:
+        """True if requests can be made without logging in (a valid access or refresh token)."""
+        return self.access_valid or self.refresh_valid
+
+    # -- logging in ---------------------------------------------------------------
+
+    def authorization_url(self, state: Optional[str] = None) -> str:
+        """The URL of the provider's login page for this app (with ``state`` when given).
+
+        For a web app: send the user there, then pass the URL the provider
+        redirects back to (or its ``code``) to :meth:`exchange_code`.
+        """
+        return self._flow.authorization_url(state)
+
+    def login(self, open_browser: Browser = True, timeout: Optional[float] = 300) -> None:
+        """Log in through the browser and keep the tokens.
+
+        Prints the login URL, opens the browser there (when ``open_browser``
+        is true; a callable is called with the URL instead), waits on the
+        callback URL for the provider's redirect, and trades the code for tokens.
+
+        Raises
+        ------
+        AuthorizationTimeout
+            If the login did not finish within ``timeout`` seconds.
+        AuthorizationError
+            If the provider refused the authorization.
+        ConfigurationError
+            If the callback URL is not on loopback, has no port, or its port is busy.
+        """
+        code = self._flow.run_local_server(open_browser, timeout)
+        self._store(self._flow.exchange_code(code))
+
+    def login_manual(self) -> None:
+        """Log in by pasting: prints the login URL, then reads the redirected URL from input.
+
+        Works where no local server can run (Jupyter on a remote host, SSH):
+        open the URL anywhere, allow access, and paste the address the browser
+        ends up at (it may show an error page; the address is what matters).
+        """
+        state = new_state()
+        print(f"Log in to {self.profile.title} and allow access at:\n\n    {self.authorization_url(state)}\n")
+        redirect = input("Then paste the full URL your browser was sent to: ")
+        self._store(self._flow.exchange_code(self._flow.code_from_redirect(redirect, state)))
+
+    def exchange_code(self, code_or_redirect_url: str) -> None:
+        """Trade an authorization code (or the whole redirect URL) for tokens, and keep them.
+
+        A bare code copied from the address bar is URL-encoded; it is decoded
+        exactly once (a decoded code, with ``+``, ``/``, ``=`` or ``@``, is used as is).
+        """
+        value = code_or_redirect_url.strip()
+        if "?" in value or value.startswith(("code=", "error=")):
+            code = self._flow.code_from_redirect(value)
+        else:
+            code = unquote(value) if "%" in value else value
+        if not code:
+            raise AuthorizationError("No authorization code given")
+        self._store(self._flow.exchange_code(code))
+
+    def refresh(self) -> None:
+        """Get a new access token now (on TD, also a new refresh token when the old one nears expiry).
+
+        Raises
+        ------
+        ReauthorizationRequired
+            If there is no valid refresh token, or the provider says it is
+            dead; the cache is then cleared, so the next request asks for a
+            login. Any other failure keeps the stored tokens.
+        """
+        with self._lock():
+            self._refresh()
+
+    def logout(self) -> None:
+        """Forget the tokens (the cache is cleared)."""
+        self.cache.clear()
+
+    # -- requests -----------------------------------------------------------------
+
+    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send an authorized request to ``api_url + path`` and return the parsed JSON.
+
+        Parameters
+        ----------
+        method : str
+            ``"GET"``, ``"POST"``, ...
+        path : str
+            Relative to ``api_url``, e.g. ``"/marketdata/quotes"`` (TD) or
+            ``"/marketdata/v1/quotes"`` (Schwab).
+        **kwargs
+            Passed to :meth:`requests.Session.request` (``params``, ``json``, ...).
+
+        Raises
+        ------
+        AuthorizationError
+            If there are no usable tokens and no one to log in interactively.
+        TDQueryError
+            A subclass by status, if the provider answers with an error.
+        """
+        if not path.startswith("/"):
+            raise ValueError(f"path must start with '/' and is relative to api_url: {path!r}")
+        headers = dict(kwargs.pop("headers", None) or {})
+        token = self._access()
+        for retry_unauthorized in (True, False):
+            headers["Authorization"] = f"Bearer {token}"
+            response = self.transport.send(method, self.api_url + path, headers=headers, **kwargs)
+            if response.status_code != 401 or not retry_unauthorized:
+                break
+            log.info("The access token was rejected; refreshing it once")
+            token = self._access(rejected=token)
+        return parse_response(response)
+
+    def _access(self, rejected: Optional[str] = None) -> str:
+        """Return a usable access token, refreshing (once, under the lock) or logging in."""
+        token = _usable(self.cache.access_token, rejected)
+        if token:
+            return token
+        with self._lock():
+            # Another thread or process may have refreshed while we waited.
+            token = _usable(self.cache.access_token, rejected)
+            if token:
+                return token
+            if self.refresh_valid:
+                self._refresh()
+                return self.cache.access_token.token
+        # Logging in takes minutes: never while holding the lock.
+        if not _interactive():
+            raise AuthorizationError("Not logged in (no valid tokens): run "
+                                     f"`python -m pyTD login --provider {self.provider}`")
+        self.login()
+        return self.cache.access_token.token
+
+    def _refresh(self) -> None:
+        refresh = self.cache.refresh_token
+        if not _valid(refresh):
+            raise ReauthorizationRequired(f"No valid refresh token: {self.profile.relogin_advice()}")
+        within = self.profile.renew_refresh_within
+        renew = within is not None and refresh.expires_within(within)
+        try:
+            access, renewed = self._flow.refresh(refresh, renew)
+        except ReauthorizationRequired:
+            self.cache.clear()  # both tokens are worthless now; the next request asks for a login
+            raise
+        self._store((access, renewed))
+        log.info("Refreshed the access token%s", " and the refresh token" if renewed else "")
+
+    def _store(self, tokens: TokenPair) -> None:
+        access, refresh = tokens
+        with self._lock():
+            # Refresh token first: a crash in between leaves a stale access token,
+            # never a lost refresh token.
+            if refresh is not None:
+                self.cache.refresh_token = refresh
+            self.cache.access_token = access
+        self._warn_if_login_ends_soon(refresh or self.cache.refresh_token)
+
+    def _warn_if_login_ends_soon(self, refresh: Optional[Token]) -> None:
+        """One WARNING per refresh token when it (and so the login) expires within a day."""
+        if refresh is None or not refresh.expires_within(WARN_REFRESH_WITHIN) or refresh.expiry == self._warned_expiry:
+            return
+        self._warned_expiry = refresh.expiry
+        hours = max(refresh.expiry - time.time(), 0) / 3600
+        log.warning("The %s login ends in %.1f hours (its refresh token expires); then %s", self.profile.title,
+                    hours, self.profile.relogin_advice())
+
+    def _lock(self) -> ContextManager[object]:
+        lock = getattr(self.cache, "lock", None)
+        return lock() if callable(lock) else self._own_lock
+
+    def __repr__(self) -> str:
+        return (f"{type(self).__name__}(provider={self.provider!r}, callback_url={self.callback_url!r}, "
+                f"api_url={self.api_url!r}, cache={self.cache!r})")
+
+
+def token_filename(client_id: str, provider: str = "td") -> str:
+    """The cache file name for an app of a provider: distinct per provider and key, without revealing the key.
+
+    TD's keeps the name of pyTD's first releases, so stored TD logins stay valid.
+    """
+    digest = hashlib.sha256(client_id.upper().encode()).hexdigest()[:16]
+    return f"tokens-{digest}.json" if provider == "td" else f"tokens-{provider}-{digest}.json"
+
+
+def _valid(token: Optional[Token]) -> bool:
+    return token is not None and token.valid
+
+
+def _usable(token: Optional[Token], rejected: Optional[str]) -> Optional[str]:
+    if token is None or token.expires_within(REFRESH_SKEW) or token.token == rejected:
+        return None
+    return token.token
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+_default: Optional[Client] = None
+_default_settings: Optional[tuple] = None
+_default_lock = threading.Lock()
+
+
+def default_client() -> Client:
+    """The client built from the environment (``TD_*`` variables), created on first use and reused.
+
+    The module functions (``pyTD.get_quotes`` ...) use it when called
+    without ``api=``. It is built again when a ``TD_*`` variable changes.
+    """
+    global _default, _default_settings
+    settings = tuple(os.environ.get(name) for name in config.ENV_VARS)
+    with _default_lock:
+        if _default is None or settings != _default_settings:
+            _default, _default_settings = Client(), settings
+        return _default

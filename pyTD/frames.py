@@ -1,0 +1,145 @@
+"""Records to typed DataFrames: one :class:`Table` per endpoint says each column's kind, once.
+
+The kinds:
+
+``str``   text (object dtype)
+``float`` a number; numbers sent as text, ``"NaN"`` included, become floats
+``int``   a whole number (nullable ``Int64``)
+``bool``  true/false (nullable ``boolean``)
+``time``  an instant: epoch milliseconds or an ISO-8601 string, shown in the api's
+          time zone; 0 or missing is ``NaT``
+``day``   a calendar day (``datetime64[ns]`` at midnight, no zone): ``"2024-05-10"``,
+          ``"2024-05-10 00:00:00.000"``, ``"2024-05-10T04:00:00Z"``, or epoch ms read in the
+          time zone
+``obj``   kept as sent (lists, nested objects)
+
+Declared columns are always present, in order, with their dtype, also in an empty
+frame; any other field the provider sent follows as an extra column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+Kinds = Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Table:
+    """The columns of one endpoint's DataFrame.
+
+    Parameters
+    ----------
+    columns : mapping of str to str
+        Column name -> kind, always present, in this order.
+    optional : mapping of str to str
+        Kinds of columns kept only when some record has them.
+    index : str, optional
+        The column that becomes the index.
+    """
+
+    columns: Kinds
+    optional: Kinds = field(default_factory=dict)
+    index: Optional[str] = None
+
+    def kind(self, name: str) -> Optional[str]:
+        return self.columns.get(name) or self.optional.get(name)
+
+    def frame(self, records: Iterable[Mapping[str, Any]], tz: tzinfo, extra: Optional[Kinds] = None) -> pd.DataFrame:
+        """A DataFrame of ``records``; ``extra`` types the provider's own columns."""
+        pd = pandas()
+        extra = extra or {}
+        rows = list(records)
+        names = list(self.columns)
+        seen = set(names)
+        for row in rows:
+            for name in row:
+                if name not in seen:
+                    seen.add(name)
+                    names.append(name)
+        data = {}
+        for name in names:
+            kind = self.kind(name) or extra.get(name) or "auto"
+            data[name] = convert(pd, [row.get(name) for row in rows], kind, tz)
+        frame = pd.DataFrame(data, columns=names)
+        if self.index is not None:
+            frame = frame.set_index(self.index)
+        return frame
+
+
+def pandas() -> Any:
+    """Import pandas, or explain how to install it."""
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("output_format='pandas' needs pandas: pip install 'pytd-client[pandas]'") from None
+    return pandas
+
+
+def convert(pd: Any, values: List[Any], kind: str, tz: tzinfo) -> pd.Series:
+    """One column of values as a Series of ``kind``."""
+    return _CONVERTERS.get(kind, _auto)(pd, values, tz)
+
+
+def _text(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    return pd.Series(values, dtype="object")
+
+
+def _float(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    return pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+
+
+def _int(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    return _float(pd, values, tz).round().astype("Int64")
+
+
+def _bool(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    return pd.Series([v if isinstance(v, bool) else None for v in values], dtype="boolean")
+
+
+def _time(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    column = pd.Series(values, dtype="object")
+    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
+    numbers, texts = _split(column)
+    numbers = numbers[numbers != 0]
+    if len(numbers):
+        result[numbers.index] = pd.to_datetime(numbers.astype("int64"), unit="ms", utc=True)
+    if len(texts):
+        result[texts.index] = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
+    return result.dt.tz_convert(tz)
+
+
+def _day(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    column = pd.Series(values, dtype="object")
+    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
+    numbers, texts = _split(column)
+    numbers = numbers[numbers != 0]
+    if len(numbers):
+        moments = pd.to_datetime(numbers.astype("int64"), unit="ms", utc=True).dt.tz_convert(tz)
+        result[numbers.index] = moments.dt.tz_localize(None).dt.normalize()
+    if len(texts):
+        result[texts.index] = pd.to_datetime(texts.str[:10], format="%Y-%m-%d", errors="coerce")
+    return result
+
+
+def _split(column: pd.Series) -> Any:
+    """The finite numbers (bools excluded) and the non-empty strings of a column, each with its index."""
+    is_number = column.map(lambda v: isinstance(v, (int, float)) and not isinstance(v, bool))
+    numbers = column[is_number].astype("float64")
+    numbers = numbers[numbers == numbers]  # NaN is missing
+    is_text = column.map(lambda v: isinstance(v, str) and bool(v.strip()))
+    return numbers, column[is_text].astype(str)
+
+
+def _auto(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+    return pd.Series(values)
+
+
+_CONVERTERS: Dict[str, Callable[[Any, List[Any], tzinfo], Any]] = {
+    "str": _text, "obj": _text, "float": _float, "int": _int, "bool": _bool, "time": _time, "day": _day,
+}

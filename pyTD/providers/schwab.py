@@ -1,0 +1,209 @@
+"""Charles Schwab's Trader API, the live successor of TD's, as ``schwab-api.md`` describes it."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+from urllib.parse import quote, urlsplit
+
+from pyTD.auth.tokens import Token, TokenPair, parse_token_response
+from pyTD.checks import choice
+from pyTD.exceptions import ConfigurationError
+from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
+
+REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
+# What Schwab's token endpoint says about a refresh token that can never work again.
+DEAD_REFRESH = ("refresh_token_authentication_error", "unsupported_token_type", "refresh token invalid",
+                "invalid_grant")
+
+MARKET_DATA = "/marketdata/v1"
+QUOTE_BLOCKS = ("quote", "fundamental", "extended", "reference", "regular")
+MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX", "NYSE", "NASDAQ", "OTCBB", "INDEX_ALL", "EQUITY_ALL", "OPTION_ALL",
+                 "OPTION_PUT", "OPTION_CALL")
+MOVER_SORTS = ("VOLUME", "TRADES", "PERCENT_CHANGE_UP", "PERCENT_CHANGE_DOWN")
+MOVER_FREQUENCIES = (0, 1, 5, 10, 30, 60)
+
+# Schwab's quote fields that TD named otherwise: pyTD's columns use TD's names, so notebooks run on both.
+QUOTE_NAMES = {
+    "assetMainType": "assetType", "52WeekHigh": "52WkHigh", "52WeekLow": "52WkLow",
+    "quoteTime": "quoteTimeInLong", "tradeTime": "tradeTimeInLong", "netPercentChange": "netPercentChangeInDouble",
+    "markChange": "markChangeInDouble", "markPercentChange": "markPercentChangeInDouble",
+    "regularMarketTradeTime": "regularMarketTradeTimeInLong",
+    "regularMarketPercentChange": "regularMarketPercentChangeInDouble", "divExDate": "divDate",
+    "isShortable": "shortable",
+}
+# Kinds of the quote columns only Schwab has.
+QUOTE_KINDS = {
+    "assetSubType": "str", "quoteType": "str", "realtime": "bool", "ssid": "int", "askMICId": "str",
+    "bidMICId": "str", "lastMICId": "str", "askTime": "time", "bidTime": "time", "postMarketChange": "float",
+    "postMarketPercentChange": "float", "avg10DaysVolume": "float", "avg1YearVolume": "float",
+    "declarationDate": "day", "divFreq": "int", "divPayAmount": "float", "divPayDate": "day", "eps": "float",
+    "fundLeverageFactor": "float", "fundStrategy": "str", "lastEarningsDate": "day", "nextDivExDate": "day",
+    "nextDivPayDate": "day", "isHardToBorrow": "bool", "htbQuantity": "int", "htbRate": "float",
+    "fsiDesc": "str", "otcMarketTier": "str", "futurePercentChange": "float", "settleTime": "time",
+    "quotedInSession": "bool", "impliedYield": "float", "indAskPrice": "float", "indBidPrice": "float",
+    "indQuoteTime": "time", "exerciseType": "str", "expirationType": "str", "isPennyPilot": "bool",
+    "futureExpirationDate": "time", "futureActiveSymbol": "str", "futureIsActive": "bool",
+    "futureMultiplier": "float", "futurePriceFormat": "str", "futureSettlementPrice": "float",
+    "futureTradingHours": "str", "expirationStyle": "str", "settlemetPrice": "float",
+    **{f"extended{name}": kind for name, kind in (
+        ("AskPrice", "float"), ("AskSize", "int"), ("BidPrice", "float"), ("BidSize", "int"),
+        ("LastPrice", "float"), ("LastSize", "int"), ("Mark", "float"), ("QuoteTime", "time"),
+        ("TotalVolume", "int"), ("TradeTime", "time"))},
+}
+
+
+class Schwab(Provider):
+    """Charles Schwab: a confidential client (app key and secret), 7-day refresh tokens, https callbacks."""
+
+    name = "schwab"
+    title = "Charles Schwab"
+    auth_url = "https://api.schwabapi.com/v1/oauth/authorize"
+    api_url = "https://api.schwabapi.com"
+    token_path = "/v1/oauth/token"  # noqa: S105 - a path, not a secret
+    needs_secret = True
+    example_callback = "https://127.0.0.1:8182"
+    index_aliases = {"$SPX.X": "$SPX", "$DJI.X": "$DJI", "$COMPX.X": "$COMPX"}
+
+    def check_callback_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        why = ""
+        if host == "localhost":
+            why = "Schwab does not redirect to localhost; register 127.0.0.1 instead"
+        elif parts.scheme != "https":
+            why = "Schwab redirects to https callback URLs only"
+        elif parts.path.endswith("/"):
+            why = "Schwab refuses a callback URL with a trailing slash"
+        if why:
+            raise ConfigurationError(f"The callback URL {url!r} cannot work with Schwab: {why}. "
+                                     f"Register and use e.g. {self.example_callback}")
+
+    def exchange_request(self, app: App, code: str) -> TokenRequest:
+        return TokenRequest({"grant_type": "authorization_code", "code": code, "redirect_uri": app.callback_url},
+                            self._headers(app))
+
+    def refresh_request(self, app: App, refresh_token: str, renew: bool) -> TokenRequest:
+        # Schwab renews nothing: a new refresh token needs a new browser login.
+        return TokenRequest({"grant_type": "refresh_token", "refresh_token": refresh_token}, self._headers(app))
+
+    def read_tokens(self, payload: Any, now: float, previous: Optional[Token] = None) -> TokenPair:
+        # Schwab sends no refresh-token lifetime: it is 7 days from the login, whatever refreshes followed.
+        issued = previous.access_time if previous is not None else now
+        return parse_token_response(payload, now, refresh_issued=issued, refresh_expires_in=REFRESH_LIFETIME)
+
+    def refresh_token_dead(self, status: int, body: str) -> bool:
+        return status in (400, 401) and any(word in body for word in DEAD_REFRESH)
+
+    def relogin_advice(self) -> str:
+        return ("Schwab refresh tokens expire 7 days after the login that issued them, so Schwab needs a new "
+                "login every 7 days: run `python -m pyTD login --provider schwab`")
+
+    # -- market data ----------------------------------------------------------------------------------
+
+    def quotes_request(self, symbols: str, fields: Optional[List[str]], indicative: Optional[bool]) -> Request:
+        query: Dict[str, Any] = {"symbols": symbols}
+        if fields is not None:
+            query["fields"] = ",".join(choice(f, "fields", QUOTE_BLOCKS) or "" for f in fields)
+        if indicative is not None:
+            query["indicative"] = "true" if indicative else "false"
+        return Request(f"{MARKET_DATA}/quotes", query)
+
+    def quotes_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
+        # Unknown symbols come back as an "errors" entry beside the quotes: never a symbol.
+        return {symbol: quote for symbol, quote in super().quotes_found(answer).items()
+                if symbol != "errors" or "invalidSymbols" not in quote}
+
+    def quote_row(self, symbol: str, quote: Dict[str, Any]) -> Dict[str, Any]:
+        flat = {key: value for key, value in quote.items() if key not in QUOTE_BLOCKS}
+        for block in ("reference", "quote", "regular", "fundamental"):
+            flat.update(quote.get(block) or {})
+        flat.update((f"extended{key[:1].upper()}{key[1:]}", value)
+                    for key, value in (quote.get("extended") or {}).items())
+        row = rename(flat, QUOTE_NAMES)
+        if isinstance(quote.get("realtime"), bool):
+            row["delayed"] = not quote["realtime"]
+        row.setdefault("symbol", symbol)
+        return row
+
+    quote_kinds = QUOTE_KINDS
+
+    def history_request(self, symbol: str, query: Dict[str, Any], previous_close: Optional[bool]) -> Request:
+        extra = {} if previous_close is None else {"needPreviousClose": "true" if previous_close else "false"}
+        return Request(f"{MARKET_DATA}/pricehistory", {"symbol": symbol, **query, **extra})
+
+    def movers_request(self, index: str, direction: Optional[str], change: Optional[str], sort: Optional[str],
+                       frequency: Optional[int]) -> Request:
+        name = self.index_name(index, MOVER_INDEXES)
+        if change is not None and choice(change, "change", ("value", "percent")) == "value":
+            raise ValueError("change='value' is not available on Charles Schwab, which ranks movers by percent "
+                             "change (sort='PERCENT_CHANGE_UP' or 'PERCENT_CHANGE_DOWN'), volume or trades")
+        if direction is not None:
+            if sort is not None:
+                raise ValueError("give direction or sort, not both: on Schwab, direction='up' means "
+                                 "sort='PERCENT_CHANGE_UP'")
+            sort = f"PERCENT_CHANGE_{(choice(direction, 'direction', ('up', 'down')) or '').upper()}"
+        query: Dict[str, Any] = {}
+        if sort is not None:
+            query["sort"] = choice(sort, "sort", MOVER_SORTS)
+        if frequency is not None:
+            if frequency not in MOVER_FREQUENCIES or isinstance(frequency, bool):
+                raise ValueError(f"frequency must be one of {', '.join(map(str, MOVER_FREQUENCIES))}; "
+                                 f"got {frequency!r}")
+            query["frequency"] = frequency
+        return Request(f"{MARKET_DATA}/movers/{quote(name, safe='')}", query)
+
+    def mover_rows(self, answer: Any) -> Rows:
+        return [rename(item, {"lastPrice": "last"}) for item in (answer or {}).get("screeners") or []]
+
+    def hours_request(self, markets: List[str], day: Optional[str]) -> Request:
+        query = {} if day is None else {"date": day}
+        names = [market.lower() for market in markets]
+        if len(names) == 1:
+            return Request(f"{MARKET_DATA}/markets/{names[0]}", query)
+        return Request(f"{MARKET_DATA}/markets", {"markets": ",".join(names), **query})
+
+    def chains_request(self, query: Dict[str, Any], include_quotes: Optional[bool],
+                       entitlement: Optional[str]) -> Request:
+        extra: Dict[str, Any] = {}
+        if include_quotes is not None:
+            extra["includeUnderlyingQuote"] = "true" if include_quotes else "false"
+        if entitlement is not None:
+            extra["entitlement"] = entitlement
+        return Request(f"{MARKET_DATA}/chains", {**query, **extra})
+
+    def expirations_request(self, symbol: str) -> Request:
+        return Request(f"{MARKET_DATA}/expirationchain", {"symbol": symbol})
+
+    def expiration_row(self, row: Dict[str, Any]) -> Dict[str, Any]:
+        return rename(row, {"expiration": "expirationDate"})  # the spec's name; the wire says expirationDate
+
+    def instruments_request(self, symbol: str, projection: str) -> Request:
+        return Request(f"{MARKET_DATA}/instruments", {"symbol": symbol, "projection": projection})
+
+    def instruments_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
+        return self.instrument_found(answer)
+
+    def merge_instruments(self, answers: List[Any]) -> Any:
+        return {"instruments": [item for answer in answers for item in _instruments(answer)]}
+
+    def instrument_request(self, cusip: str) -> Request:
+        return Request(f"{MARKET_DATA}/instruments/{cusip}")
+
+    def instrument_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
+        return super().instrument_found(_instruments(answer))
+
+    @staticmethod
+    def _headers(app: App) -> dict:
+        headers = basic_auth(app.client_id, app.secret or "")
+        headers["Accept"] = "application/json"
+        return headers
+
+
+def _instruments(answer: Any) -> List[Any]:
+    """The instruments of an answer: ``{"instruments": [...]}`` as recorded, or a bare object as the spec says."""
+    if isinstance(answer, dict) and "instruments" in answer:
+        return list(answer.get("instruments") or [])
+    return [answer] if isinstance(answer, dict) and answer else []
+
+
+PROFILE = Schwab()

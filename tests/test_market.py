@@ -24,7 +24,7 @@ import pyTD.api as api_module
 from pyTD import fetch, instruments, market
 from pyTD.exceptions import ConfigurationError, ResourceNotFound, ValidationError
 from pyTD.sandbox import securities
-from pyTD.sandbox.marketdata import PRODUCTS
+from pyTD.sandbox.td import PRODUCTS
 from tests.conftest import CONSUMER_KEY
 
 QUOTE_FIELDS = {"symbol", "description", "bidPrice", "askPrice", "lastPrice", "openPrice", "highPrice", "lowPrice",

@@ -281,7 +281,7 @@ def test_stop_closes_the_port():
     server.stop()  # twice is harmless
     with pytest.raises(requests.ConnectionError):
         requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-    assert repr(server) == "<Sandbox stopped>"
+    assert repr(server) == "<Sandbox td stopped>"
 
 
 def test_headless_browser_follows_form_and_redirects():

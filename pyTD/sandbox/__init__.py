@@ -1,7 +1,9 @@
-"""An embedded TD API stand-in on loopback, for tests, demos and trying pyTD offline.
+"""Embedded stand-ins for TD Ameritrade's and Charles Schwab's APIs on loopback, for tests, demos and trying pyTD offline.
 
-:class:`Sandbox` serves TD's login page, token endpoint and market data;
-:class:`HeadlessBrowser` plays the user who logs in.
+:class:`Sandbox` serves a provider's login page, token endpoint and market data
+(``Sandbox(provider="td")`` or ``Sandbox(provider="schwab")``);
+:class:`HeadlessBrowser` plays the user who logs in. The sandbox stands in for
+the server: it uses nothing of the client but :mod:`pyTD.exceptions`.
 """
 
 from typing import Any

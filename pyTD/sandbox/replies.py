@@ -6,7 +6,7 @@ import html
 import json
 from dataclasses import dataclass, field
 from string import Template
-from typing import Any, Dict
+from typing import Any, Dict, Mapping
 
 
 @dataclass
@@ -24,7 +24,7 @@ def json_reply(status: int, payload: Any) -> Reply:
 
 
 def error_reply(status: int, message: str, **extra: str) -> Reply:
-    """TD's error body: ``{"error": "..."}``."""
+    """The OAuth (and TD) error body: ``{"error": "..."}``."""
     return json_reply(status, {"error": message, **extra})
 
 
@@ -57,10 +57,25 @@ LOGIN_FORM = Template("""<form method="post" action="$action">
 """)
 
 
-def login_page(action: str, fields: Dict[str, str], notice: str = "") -> Reply:
-    """The sandbox's stand-in for TD's login and consent page."""
+def login_page(title: str, action: str, fields: Mapping[str, str], notice: str = "") -> Reply:
+    """The sandbox's stand-in for a provider's login and consent page."""
     values = {name: html.escape(fields.get(name, ""), quote=True)
               for name in ("response_type", "client_id", "redirect_uri", "state")}
     form = LOGIN_FORM.substitute(action=html.escape(action, quote=True), notice=html.escape(notice), **values)
-    body = PAGE.substitute(title="TD Ameritrade (pyTD sandbox) - Log in", body=form)
+    body = PAGE.substitute(title=html.escape(f"{title} (pyTD sandbox) - Log in"), body=form)
     return Reply(200, body.encode(), "text/html; charset=utf-8")
+
+
+# What an edge server sends instead of JSON in an outage (Schwab's token endpoint has been seen doing
+# it): pass it to ``Sandbox.fail_next(status=403, body=ACCESS_DENIED_PAGE, content_type="text/html")``.
+ACCESS_DENIED_PAGE = """<HTML><HEAD>
+<TITLE>Access Denied</TITLE>
+</HEAD><BODY>
+<H1>Access Denied</H1>
+
+You don't have permission to access "http&#58;&#47;&#47;api&#46;schwabapi&#46;com&#47;v1&#47;oauth&#47;token" on \
+this server.<P>
+Reference&#32;&#35;18&#46;8f2d3e17&#46;1729295935&#46;5c7a21b
+</BODY>
+</HTML>
+"""

@@ -1,4 +1,8 @@
-"""The sandbox server: TD's login page, token endpoint and market data on loopback, with fault injection.
+"""The sandbox server: a provider's login page, token endpoint and market data on loopback, with fault injection.
+
+This module is the HTTP plumbing both providers share (listening, recording
+requests, injected faults, rate limits); what is said on each path comes from
+the provider's module, :mod:`pyTD.sandbox.td` or :mod:`pyTD.sandbox.schwab`.
 
 ::
 
@@ -20,15 +24,24 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Deque, Dict, Iterable, List, Optional
 from urllib.parse import parse_qs, urlsplit
 
-from pyTD.sandbox import marketdata
-from pyTD.sandbox.oauth import Authority
+from pyTD.sandbox.provider import Provider
 from pyTD.sandbox.replies import Reply, error_reply, html_reply
 
 log = logging.getLogger("pyTD.sandbox")
 
-AUTH_PATH = "/auth"
-API_PATH = "/v1"
-TOKEN_PATH = API_PATH + "/oauth2/token"
+
+def provider_named(name: str) -> Provider:
+    """The stand-in for ``"td"`` or ``"schwab"`` (any case)."""
+    wanted = str(name).strip().lower()
+    if wanted == "td":
+        from pyTD.sandbox.td import TD
+
+        return TD()
+    if wanted == "schwab":
+        from pyTD.sandbox.schwab import Schwab
+
+        return Schwab()
+    raise ValueError(f"provider must be 'td' or 'schwab', not {name!r}")
 
 
 @dataclass
@@ -64,10 +77,12 @@ class Fault:
 
 
 class Sandbox:
-    """A TD API stand-in on loopback, serving the contract of td-api.md with deterministic data.
+    """A provider's API stand-in on loopback: TD's (td-api.md) or Schwab's (schwab-api.md), with deterministic data.
 
     Parameters
     ----------
+    provider : str
+        ``"td"`` (default) or ``"schwab"``, in any case.
     host : str
         Address to listen on; loopback by default.
     port : int
@@ -75,13 +90,19 @@ class Sandbox:
     auto_approve : bool
         Skip the login form: ``/auth`` redirects to the callback at once, as
         if the user had logged in and clicked "Allow".
-    access_expires_in, refresh_expires_in, code_expires_in : int
-        Lifetimes in seconds (TD: 30 minutes, 90 days, minutes).
+    access_expires_in, refresh_expires_in, code_expires_in : int, optional
+        Lifetimes in seconds. Defaults: TD 30 minutes, 90 days, 10 minutes;
+        Schwab 30 minutes, 7 days (from the login, not extended by
+        refreshing), 30 seconds.
     rotate_refresh_tokens : bool
-        Reject a refresh token once a refresh with ``access_type=offline``
-        has issued its successor.
+        Retire a refresh token once a refresh has issued its successor (TD:
+        only a refresh with ``access_type=offline`` issues one; Schwab: every
+        refresh then answers with a new string, with the same 7-day end).
     consumer_keys : iterable of str, optional
-        The only consumer keys accepted; by default any key.
+        The only consumer keys (app keys) accepted; by default any key.
+    client_secret : str, optional
+        Schwab: the only app secret accepted. When None, the first secret
+        presented for an app key becomes that key's secret. TD ignores it.
     callback_urls : iterable of str, optional
         The only callback URLs accepted (matched exactly); by default any.
     rate_limit : int, optional
@@ -101,22 +122,28 @@ class Sandbox:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
+        provider: str = "td",
         auto_approve: bool = False,
-        access_expires_in: int = 1800,
-        refresh_expires_in: int = 7776000,
-        code_expires_in: int = 600,
+        access_expires_in: Optional[int] = None,
+        refresh_expires_in: Optional[int] = None,
+        code_expires_in: Optional[int] = None,
         rotate_refresh_tokens: bool = False,
         consumer_keys: Optional[Iterable[str]] = None,
         callback_urls: Optional[Iterable[str]] = None,
+        client_secret: Optional[str] = None,
         rate_limit: Optional[int] = None,
         rate_window: float = 60.0,
     ) -> None:
         self.host = host
         self.port = port
-        self.authority = Authority(
-            auto_approve=auto_approve, access_expires_in=access_expires_in, refresh_expires_in=refresh_expires_in,
-            code_expires_in=code_expires_in, rotate_refresh_tokens=rotate_refresh_tokens,
-            consumer_keys=consumer_keys, callback_urls=callback_urls)
+        self.profile = profile = provider_named(provider)
+        self.authority = profile.authority(
+            auth_path=profile.auth_path, auto_approve=auto_approve,
+            access_expires_in=profile.access_expires_in if access_expires_in is None else access_expires_in,
+            refresh_expires_in=profile.refresh_expires_in if refresh_expires_in is None else refresh_expires_in,
+            code_expires_in=profile.code_expires_in if code_expires_in is None else code_expires_in,
+            rotate_refresh_tokens=rotate_refresh_tokens, consumer_keys=consumer_keys, callback_urls=callback_urls,
+            client_secret=client_secret)
         self.rate_limit = rate_limit
         self.rate_window = rate_window
         self._lock = threading.Lock()
@@ -161,9 +188,14 @@ class Sandbox:
 
     def __repr__(self) -> str:
         state = self.url if self._server is not None else "stopped"
-        return f"<Sandbox {state}>"
+        return f"<Sandbox {self.provider} {state}>"
 
     # -- where it is ----------------------------------------------------------------------------------
+
+    @property
+    def provider(self) -> str:
+        """``"td"`` or ``"schwab"``."""
+        return self.profile.name
 
     @property
     def url(self) -> str:
@@ -173,17 +205,41 @@ class Sandbox:
 
     @property
     def auth_url(self) -> str:
-        """The login page: pass it as ``auth_url`` (TD: ``https://auth.tdameritrade.com/auth``)."""
-        return self.url + AUTH_PATH
+        """The login page: pass it as ``auth_url``.
+
+        TD: ``<url>/auth`` (``https://auth.tdameritrade.com/auth``); Schwab:
+        ``<url>/v1/oauth/authorize`` (``https://api.schwabapi.com/v1/oauth/authorize``).
+        """
+        return self.url + self.profile.auth_path
 
     @property
     def api_url(self) -> str:
-        """The API base: pass it as ``api_url`` (TD: ``https://api.tdameritrade.com/v1``)."""
-        return self.url + API_PATH
+        """The API base: pass it as ``api_url``.
+
+        TD: ``<url>/v1`` (``https://api.tdameritrade.com/v1``); Schwab: ``<url>``
+        (``https://api.schwabapi.com``), below which the client adds
+        ``/v1/oauth/token``, ``/marketdata/v1/...`` and ``/trader/v1/...``.
+        """
+        return self.url + self.profile.api_path
 
     @property
     def token_url(self) -> str:
-        return self.url + TOKEN_PATH
+        """The token endpoint: TD ``<url>/v1/oauth2/token``, Schwab ``<url>/v1/oauth/token``."""
+        return self.url + self.profile.token_path
+
+    @property
+    def client_secret(self) -> Optional[str]:
+        """The app secret given to the constructor (Schwab), if any."""
+        return self.authority.client_secret
+
+    def known_secret(self, key: str) -> Optional[str]:
+        """The app secret Schwab's stand-in accepts for ``key``: the configured one, or the first one presented.
+
+        None when no secret is known yet (or for TD, which has none). The
+        sandbox never logs it.
+        """
+        known = getattr(self.authority, "known_secret", None)
+        return known(key) if known is not None else None
 
     # -- what it saw ----------------------------------------------------------------------------------
 
@@ -195,7 +251,7 @@ class Sandbox:
     @property
     def token_requests(self) -> List[RecordedRequest]:
         """The requests to the token endpoint."""
-        return [r for r in self.requests if r.path == TOKEN_PATH]
+        return [r for r in self.requests if r.path == self.profile.token_path]
 
     def clear_requests(self) -> None:
         with self._lock:
@@ -228,7 +284,7 @@ class Sandbox:
         self.authority.expire_access_tokens()
 
     def revoke_refresh_tokens(self) -> None:
-        """Reject every refresh token issued so far (``invalid_grant``)."""
+        """Reject every refresh token issued so far (TD: ``invalid_grant``; Schwab: its nested 400)."""
         self.authority.revoke_refresh_tokens()
 
     # -- serving --------------------------------------------------------------------------------------
@@ -241,7 +297,7 @@ class Sandbox:
         except ValueError:
             length = -1
         if length < 0:
-            send(handler, error_reply(400, "invalid Content-Length"))
+            send(handler, error_reply(400, "invalid Content-Length"), {})
             return
         body = handler.rfile.read(length) if length else b""
         content_type = handler.headers.get("Content-Type", "")
@@ -259,9 +315,10 @@ class Sandbox:
                 handler.close_connection = True
                 return
             if fault.status is not None:
-                send(handler, fault.reply())
+                send(handler, fault.reply(), self.profile.headers())
                 return
-        send(handler, self._answer(handler.command, parts.path, query, form, handler.headers))
+        send(handler, self._answer(handler.command, parts.path, query, form, handler.headers),
+             self.profile.headers())
 
     def _take_fault(self, path: str) -> Optional[Fault]:
         with self._lock:
@@ -272,26 +329,26 @@ class Sandbox:
 
     def _answer(self, method: str, path: str, query: Dict[str, str], form: Dict[str, str],
                 headers: Any) -> Reply:
-        if path == AUTH_PATH and method in ("GET", "POST"):
-            return self.authority.authorize(AUTH_PATH, form if method == "POST" else query, method == "POST")
-        if path == TOKEN_PATH:
+        profile = self.profile
+        if path == profile.auth_path and method in ("GET", "POST"):
+            return self.authority.authorize(form if method == "POST" else query, method == "POST")
+        if path == profile.token_path:
             if method != "POST":
                 return error_reply(405, "use POST")
-            return self.authority.token(headers.get("Content-Type", ""), form)
-        if path.startswith(API_PATH + "/"):
+            return self.authority.token(headers, form)
+        if profile.is_resource(path):
             client = self.authority.client_of(headers.get("Authorization", ""))
             if client is None:
-                return error_reply(401, "The access token being passed has expired or is invalid.")
+                return profile.unauthorized()
             if method != "GET":
-                return error_reply(405, f"The sandbox serves market data only; {method} is not supported")
+                return profile.not_allowed(method)
             if self._over_limit(client):
-                return error_reply(429, "Individual App's transactions per seconds restriction reached. "
-                                        "Please contact us with further questions")
-            return marketdata.answer(path[len(API_PATH):], query)
+                return profile.rate_limited()
+            return profile.answer(path, query)
         if path == "/" and method == "GET":
-            return html_reply(200, "pyTD sandbox", f"TD Ameritrade stand-in. auth_url: {self.auth_url}  "
+            return html_reply(200, "pyTD sandbox", f"{profile.title} stand-in. auth_url: {self.auth_url}  "
                                                    f"api_url: {self.api_url}")
-        return error_reply(404, f"No endpoint {path}")
+        return profile.not_found(path)
 
     def _over_limit(self, client: str) -> bool:
         limit = self.rate_limit
@@ -313,12 +370,12 @@ def single(values: Dict[str, List[str]]) -> Dict[str, str]:
     return {name: items[-1] for name, items in values.items()}
 
 
-def send(handler: BaseHTTPRequestHandler, reply: Reply) -> None:
+def send(handler: BaseHTTPRequestHandler, reply: Reply, extra: Dict[str, str]) -> None:
     handler.send_response(reply.status)
     handler.send_header("Content-Type", reply.content_type)
     handler.send_header("Content-Length", str(len(reply.body)))
     handler.send_header("Cache-Control", "no-store")
-    for name, value in reply.headers.items():
+    for name, value in {**extra, **reply.headers}.items():
         handler.send_header(name, value)
     handler.end_headers()
     handler.wfile.write(reply.body)

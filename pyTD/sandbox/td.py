@@ -1,41 +1,147 @@
-"""The sandbox's market-data and instrument endpoints, validating their parameters the way TD does.
-
-Each endpoint takes the query parameters (and the path's variable parts) and
-returns a status and TD's JSON; a parameter TD would reject becomes a 400
-``{"error": ...}`` that names it.
-"""
+"""TD Ameritrade's stand-in: its OAuth rules, its market-data paths and shapes, and its errors (td-api.md)."""
 
 from __future__ import annotations
 
+import base64
 import re
+import secrets
 import time
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Dict, List, Tuple
-from urllib.parse import unquote
+from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
+from urllib.parse import unquote, urlsplit
 
 from pyTD.market.history import FREQUENCIES, FREQUENCY_TYPES_BY_PERIOD, PERIOD_TYPES, PERIODS
 from pyTD.market.hours import MARKETS
 from pyTD.providers.td import MOVER_INDEXES as INDEXES
 from pyTD.sandbox import securities
 from pyTD.sandbox.chains import option_chain
+from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, day_param, one_of, symbols_param, whole
-from pyTD.sandbox.replies import Reply, error_reply, json_reply
+from pyTD.sandbox.provider import Provider
+from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
 
+CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
+SCOPE = "PlaceTrades AccountAccess MoveMoney"
+MISMATCH = "A third-party application may be attempting to make unauthorized access"
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
 Answer = Tuple[int, object]
 
 
-def answer(path: str, query: Query) -> Reply:
-    """Serve ``path`` (relative to ``/v1``, still URL-encoded)."""
-    for pattern, endpoint in ROUTES:
-        match = pattern.fullmatch(path.strip("/"))
-        if match:
-            try:
-                status, payload = endpoint(query, *map(unquote, match.groups()))
-            except BadRequest as exc:
-                return error_reply(400, str(exc))
-            return json_reply(status, payload)
-    return error_reply(404, f"No endpoint {path}")
+# -- OAuth ---------------------------------------------------------------------------------------------
+
+
+def opaque(size: int = 32) -> str:
+    """A code or token shaped like TD's: base64 that always contains ``+``, ``/`` and ``=``.
+
+    The characters that need URL-encoding are guaranteed, so every test
+    exercises decoding them exactly once.
+    """
+    text = base64.b64encode(secrets.token_bytes(size - size % 3 + 2)).decode()  # ends with "="
+    return f"{text[:8]}+{text[8:16]}/{text[16:]}"
+
+
+class TDAuthority(Authority):
+    """A public client: ``KEY@AMER.OAUTHAP`` in the body, no secret; any http(s) callback."""
+
+    title = "TD Ameritrade"
+
+    def check_authorization_request(self, fields: Mapping[str, str]) -> str:
+        if fields.get("response_type") != "code":
+            return "response_type must be code"
+        if self.client_of_id(fields.get("client_id", "")) is None:
+            return "unknown client_id"
+        uri = fields.get("redirect_uri", "")
+        parts = urlsplit(uri)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "redirect_uri must be an http(s) URL"
+        if not self.registered_callback(uri):
+            return "redirect_uri does not match the app's callback URL"
+        return ""
+
+    def error_page(self, problem: str) -> Reply:
+        return html_reply(400, "TD Ameritrade (pyTD sandbox)", f"{MISMATCH}: {problem}")
+
+    def client_of_id(self, client_id: str) -> Optional[str]:
+        key, suffix = client_id[: -len(CLIENT_ID_SUFFIX)], client_id[-len(CLIENT_ID_SUFFIX):]
+        return client_id if suffix == CLIENT_ID_SUFFIX and self.known_key(key) else None
+
+    def authenticate(self, headers: Mapping[str, str], form: Mapping[str, str]) -> Union[str, Reply]:
+        client = self.client_of_id(form.get("client_id", ""))
+        return error_reply(401, "invalid_client") if client is None else client
+
+    def new_code(self) -> str:
+        return opaque()
+
+    def new_access(self) -> str:
+        return opaque(96)
+
+    def new_refresh(self) -> str:
+        return opaque(96)
+
+    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> dict:
+        payload = {"access_token": access, "token_type": "Bearer", "expires_in": self.access_expires_in,
+                   "scope": SCOPE}
+        if refresh is not None:
+            payload.update(refresh_token=refresh, refresh_token_expires_in=self.refresh_expires_in)
+        return payload
+
+    def renewed_refresh_token(self, old: str, grant: Grant, form: Mapping[str, str], now: float) -> Optional[str]:
+        """Only ``access_type=offline`` brings a new refresh token, good for another 90 days."""
+        if form.get("access_type") != "offline":
+            return None
+        return self._replace_refresh_token(old, Grant(grant.client, now + self.refresh_expires_in))
+
+    def bad_code(self, reason: str) -> Reply:
+        if reason == "redirect_uri does not match":
+            return error_reply(400, "invalid_grant", error_description=reason)
+        return error_reply(400, "invalid_grant")
+
+    def bad_refresh_token(self, token: str) -> Reply:
+        return error_reply(400, "invalid_grant")
+
+
+# -- the provider --------------------------------------------------------------------------------------
+
+
+class TD(Provider):
+    name = "td"
+    title = "TD Ameritrade"
+    auth_path = "/auth"
+    api_path = "/v1"
+    token_path = "/v1/oauth2/token"  # noqa: S105 - a path, not a password
+    resource_prefixes = ("/v1/",)
+    refresh_expires_in = 90 * 86400
+    code_expires_in = 600
+    authority = TDAuthority
+
+    def answer(self, path: str, query: Mapping[str, str]) -> Reply:
+        """Serve ``path`` (still URL-encoded)."""
+        relative = path[len(self.api_path):].strip("/")
+        for pattern, endpoint in ROUTES:
+            match = pattern.fullmatch(relative)
+            if match:
+                try:
+                    status, payload = endpoint(query, *map(unquote, match.groups()))
+                except BadRequest as exc:
+                    return error_reply(400, str(exc))
+                return json_reply(status, payload)
+        return self.not_found(path)
+
+    def unauthorized(self) -> Reply:
+        return error_reply(401, "The access token being passed has expired or is invalid.")
+
+    def rate_limited(self) -> Reply:
+        return error_reply(429, "Individual App's transactions per seconds restriction reached. "
+                                "Please contact us with further questions")
+
+    def not_allowed(self, method: str) -> Reply:
+        return error_reply(405, f"The sandbox serves market data only; {method} is not supported")
+
+    def not_found(self, path: str) -> Reply:
+        return error_reply(404, f"No endpoint {path}")
+
+
+# -- market data ---------------------------------------------------------------------------------------
 
 
 def now_ms() -> int:

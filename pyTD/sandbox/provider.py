@@ -1,0 +1,46 @@
+"""What each provider's stand-in tells the shared server: paths, lifetimes, OAuth rules and resource answers."""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, Type
+
+from pyTD.sandbox.oauth import Authority
+from pyTD.sandbox.replies import Reply
+
+
+class Provider:
+    """One provider's contract; :mod:`pyTD.sandbox.td` and :mod:`pyTD.sandbox.schwab` fill it in."""
+
+    name = ""
+    title = ""
+    auth_path = ""  # the login page
+    api_path = ""  # what the client's api_url adds to the root
+    token_path = ""
+    resource_prefixes: tuple = ()  # paths that need a Bearer token
+    access_expires_in = 1800
+    refresh_expires_in = 0
+    code_expires_in = 0
+    authority: Type[Authority] = Authority
+
+    def is_resource(self, path: str) -> bool:
+        return path.startswith(self.resource_prefixes)
+
+    def answer(self, path: str, query: Mapping[str, str]) -> Reply:
+        """Serve a resource request that passed the token and rate checks (GET only)."""
+        raise NotImplementedError
+
+    def unauthorized(self) -> Reply:
+        raise NotImplementedError
+
+    def rate_limited(self) -> Reply:
+        raise NotImplementedError
+
+    def not_allowed(self, method: str) -> Reply:
+        raise NotImplementedError
+
+    def not_found(self, path: str) -> Reply:
+        raise NotImplementedError
+
+    def headers(self) -> Dict[str, str]:
+        """Headers added to every answer."""
+        return {}

@@ -11,6 +11,12 @@ from pyTD.sandbox import HeadlessBrowser, Sandbox
 from pyTD.sandbox.ports import free_port
 
 CONSUMER_KEY = "TESTKEY12345"
+CLIENT_SECRET = "TESTSECRET0123456789"  # noqa: S105 - the sandbox's app secret
+PROVIDERS = ["td", "schwab"]
+
+# Runs a test on TD only (it checks what only TD does); every other test runs on both providers.
+td_only = pytest.mark.parametrize("provider", ["td"])
+schwab_only = pytest.mark.parametrize("provider", ["schwab"])
 
 
 @pytest.fixture(autouse=True)
@@ -32,24 +38,41 @@ def config_dir(tmp_path):
     return str(tmp_path / "config")
 
 
+@pytest.fixture(params=PROVIDERS)
+def provider(request):
+    """The provider a test runs against: each test runs once per provider unless it says otherwise."""
+    return request.param
+
+
 @pytest.fixture
-def sandbox():
-    with Sandbox(auto_approve=True) as sb:
+def sandbox(provider):
+    with Sandbox(provider=provider, auto_approve=True) as sb:
         yield sb
 
 
-@pytest.fixture
-def callback_url():
-    return f"http://127.0.0.1:{free_port()}/callback"
+def callback_for(provider):
+    """A free callback URL of the kind the provider accepts (Schwab: https on 127.0.0.1)."""
+    port = free_port()
+    return f"https://127.0.0.1:{port}" if provider == "schwab" else f"http://127.0.0.1:{port}/callback"
 
 
 @pytest.fixture
-def make_client(sandbox, config_dir, callback_url):
+def callback_url(provider):
+    return callback_for(provider)
+
+
+def client_options(provider):
+    """The provider and, where it needs one, the app secret."""
+    return {"provider": provider, **({"client_secret": CLIENT_SECRET} if provider == "schwab" else {})}
+
+
+@pytest.fixture
+def make_client(sandbox, config_dir, callback_url, provider):
     """Build clients pointed at the sandbox; keyword arguments override the defaults."""
 
     def make(**kwargs):
         options = dict(config_dir=config_dir, auth_url=sandbox.auth_url, api_url=sandbox.api_url,
-                       pause=0.01)
+                       pause=0.01, **client_options(provider))
         options.update(kwargs)
         return api(options.pop("consumer_key", CONSUMER_KEY), options.pop("callback_url", callback_url),
                    **options)
@@ -62,9 +85,16 @@ def client(make_client):
     return make_client()
 
 
+def browser_for(client, **kwargs):
+    """A headless browser that trusts the client's self-signed callback certificate (for https callbacks)."""
+    if client.callback_url.startswith("https:"):
+        kwargs.setdefault("verify", os.path.join(client.config_dir, "localhost-cert.pem"))
+    return HeadlessBrowser(**kwargs)
+
+
 @pytest.fixture
 def logged_in(client):
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    client.login(open_browser=browser_for(client), timeout=10)
     return client
 
 

@@ -345,6 +345,15 @@ class Option:
         return self.intrinsic > 0
 
     @property
+    def close(self) -> float:
+        """Yesterday's close."""
+        return round(self.value * (1 + number(self.salt, "close", -0.1, 0.1)), 2)
+
+    @property
+    def mark(self) -> float:
+        return round((self.bid + self.ask) / 2, 2)
+
+    @property
     def salt(self) -> str:
         return f"{self.underlying.symbol}{self.expiration}{self.strike}{self.put_call}"
 

@@ -448,9 +448,7 @@ def contract_fields(c: Option, stamp: int) -> dict:
 
     A few contracts carry the string ``"NaN"`` in their model fields, as TD's did.
     """
-    bid, ask = c.bid, c.ask
-    mark = round((bid + ask) / 2, 2)
-    close = round(c.value * (1 + market.number(c.salt, "close", -0.1, 0.1)), 2)
+    bid, ask, mark, close = c.bid, c.ask, c.mark, c.close
     fields = {
         "putCall": c.put_call, "symbol": option_symbol(c), "description": c.description, "exchangeName": "OPR",
         "bid": bid, "ask": ask, "last": round(c.value, 2), "mark": mark, "bidSize": 10, "askSize": 12,

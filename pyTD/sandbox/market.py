@@ -487,7 +487,7 @@ PRODUCTS: Dict[str, Dict[str, tuple]] = {
     "BOND": {"BON": ("bond", "NULL", "NULL", {
         "preMarket": [("04:00", "08:00", 0)], "regularMarket": [("08:00", "17:00", 0)],
         "postMarket": [("17:00", "20:00", 0)]})},
-    "FOREX": {"forex": ("forex", None, None, {"regularMarket": [("17:00", "17:00", 1)]})},
+    "FOREX": {"forex": (None, None, None, {"regularMarket": [("17:00", "17:00", 1)]})},
 }
 MARKETS = tuple(PRODUCTS)
 

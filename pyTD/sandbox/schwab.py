@@ -566,8 +566,8 @@ def products(name: str, day: date) -> dict:
     """Schwab's hours (fixtures/schwab/markets-*.json): no exchange or category; no sessions when closed."""
     found = {}
     for product, (title, _, _, sessions) in market.PRODUCTS[name.upper()].items():
-        info = {"date": day.isoformat(), "marketType": name.upper(), "product": product, "productName": title,
-                "isOpen": market.is_open(day)}
+        info = {"date": day.isoformat(), "marketType": name.upper(), "product": product,
+                "productName": title or product, "isOpen": market.is_open(day)}
         if info["isOpen"]:
             info["sessionHours"] = market.session_hours(sessions, day)
         found[product] = info

@@ -286,10 +286,10 @@ def strike_interval(price: float) -> float:
 
 
 def strikes_around(price: float, step: float, count: int) -> List[float]:
-    """``count`` strikes nearest the price, centred on the at-the-money one."""
+    """The ``count`` strikes of the grid nearest the price, in order."""
     atm = round(price / step) * step
-    strikes = [atm + (i - count // 2) * step for i in range(count)]
-    return [round(k, 2) for k in strikes if k > 0]
+    grid = [round(atm + i * step, 2) for i in range(-count, count + 1) if atm + i * step > 0]
+    return sorted(sorted(grid, key=lambda k: abs(k - price))[:count])
 
 
 def listed_strike(security: Security, strike: float) -> bool:

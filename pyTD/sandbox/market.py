@@ -15,7 +15,7 @@ import math
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -393,6 +393,24 @@ def listed_option(security: Optional[Security], put_call: str, expiration: date,
     if not listed_strike(security, strike):
         return None
     return option(security, put_call, expiration, strike, today)
+
+
+def named_option(roots: Mapping[str, Security], root: str, year: str, month: str, day: str, kind: str,
+                 strike: float, today: date) -> Optional[Option]:
+    """The listed contract an option symbol's parts name (two-digit year, ``C`` or ``P``), or None."""
+    try:
+        expiration = date(2000 + int(year), int(month), int(day))
+    except ValueError:
+        return None
+    return listed_option(roots.get(root), "CALL" if kind == "C" else "PUT", expiration, strike, today)
+
+
+def named_security(symbols: Mapping[str, Security], symbol: str, today: date) -> Optional[Security]:
+    """The security a provider's symbol names; a futures contract by its front-month symbol too."""
+    found = symbols.get(symbol)
+    if found is None and symbol.startswith("/"):
+        found = lookup(symbol, today)
+    return found
 
 
 def black_scholes(call: bool, s: float, k: float, t: float, sigma: float, r: float) -> tuple:

@@ -13,13 +13,13 @@ import uuid
 import zlib
 from datetime import date, datetime, timedelta, timezone
 from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from pyTD.sandbox import market, td
 from pyTD.sandbox.market import UNIVERSE, Option, Security
 from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, boolean, day_param, one_of, required, symbols_param, whole
-from pyTD.sandbox.provider import Provider
+from pyTD.sandbox.provider import Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
 
 SCOPE = "api"
@@ -173,19 +173,17 @@ class Schwab(Provider):
 
     def answer(self, path: str, query: Mapping[str, str]) -> Reply:
         """Serve ``path`` (still URL-encoded: symbols with ``/`` or spaces arrive percent-encoded)."""
+        found = None
         if path.startswith("/marketdata/v1/"):
-            relative = path[len("/marketdata/v1/"):].rstrip("/")
-            for pattern, endpoint in ROUTES:
-                match = pattern.fullmatch(relative)
-                if match:
-                    try:
-                        status, payload = endpoint(query, *map(unquote, match.groups()))
-                    except BadRequest as exc:
-                        return errors_reply(400, "Bad Request", str(exc), parameter=exc.parameter)
-                    if status == 404:
-                        return errors_reply(404, "Not Found")  # as recorded: no detail
-                    return json_reply(status, payload)
-        return self.not_found(path)
+            try:
+                found = route(ROUTES, path[len("/marketdata/v1/"):].rstrip("/"), query)
+            except BadRequest as exc:
+                return errors_reply(400, "Bad Request", str(exc), parameter=exc.parameter)
+        if found is None:
+            return self.not_found(path)
+        if found[0] == 404:
+            return errors_reply(404, "Not Found")  # as recorded: no detail
+        return json_reply(*found)
 
     def unauthorized(self) -> Reply:
         return errors_reply(401, "Unauthorized", "Client not authorized", int_status=True)  # an int, as recorded
@@ -228,20 +226,11 @@ def find(symbol: str, today: date) -> Union[Security, Option, None]:
     match = OPTION_SYMBOL.fullmatch(symbol)
     if match and len(symbol) == 21:
         root, year, month, day, kind, strike = match.groups()
-        try:
-            expiration = date(2000 + int(year), int(month), int(day))
-        except ValueError:
-            return None
-        return market.listed_option(OPTION_ROOTS.get(root), "CALL" if kind == "C" else "PUT", expiration,
-                                    int(strike) / 1000, today)
-    found = SYMBOLS.get(symbol)
-    if found is None and symbol.startswith("/"):
-        found = market.lookup(symbol, today)  # a futures contract by its front-month symbol
-    return found
+        return market.named_option(OPTION_ROOTS, root, year, month, day, kind, int(strike) / 1000, today)
+    return market.named_security(SYMBOLS, symbol, today)
 
 
-def now_ms() -> int:
-    return int(time.time() * 1000)
+now_ms = td.now_ms
 
 
 def today_of(stamp: int) -> date:

@@ -8,13 +8,13 @@ import secrets
 import time
 from datetime import date, datetime, timezone
 from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
 from pyTD.sandbox import market
 from pyTD.sandbox.market import UNIVERSE, Option, Security
 from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, day_param, decimal, one_of, symbols_param, whole
-from pyTD.sandbox.provider import Provider
+from pyTD.sandbox.provider import Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
@@ -112,16 +112,11 @@ class TD(Provider):
 
     def answer(self, path: str, query: Mapping[str, str]) -> Reply:
         """Serve ``path`` (still URL-encoded)."""
-        relative = path[len(self.api_path):].strip("/")
-        for pattern, endpoint in ROUTES:
-            match = pattern.fullmatch(relative)
-            if match:
-                try:
-                    status, payload = endpoint(query, *map(unquote, match.groups()))
-                except BadRequest as exc:
-                    return error_reply(400, str(exc))
-                return json_reply(status, payload)
-        return self.not_found(path)
+        try:
+            found = route(ROUTES, path[len(self.api_path):].strip("/"), query)
+        except BadRequest as exc:
+            return error_reply(400, str(exc))
+        return self.not_found(path) if found is None else json_reply(*found)
 
     def unauthorized(self) -> Reply:
         return error_reply(401, "The access token being passed has expired or is invalid.")
@@ -181,16 +176,8 @@ def find(symbol: str, today: date) -> Union[Security, Option, None]:
     match = OPTION_SYMBOL.fullmatch(symbol)
     if match:
         root, month, day, year, kind, strike = match.groups()
-        try:
-            expiration = date(2000 + int(year), int(month), int(day))
-        except ValueError:
-            return None
-        return market.listed_option(OPTION_ROOTS.get(root), "CALL" if kind == "C" else "PUT", expiration,
-                                    float(strike), today)
-    found = SYMBOLS.get(symbol)
-    if found is None and symbol.startswith("/"):
-        found = market.lookup(symbol, today)  # a futures contract by its front-month symbol
-    return found
+        return market.named_option(OPTION_ROOTS, root, year, month, day, kind, float(strike), today)
+    return market.named_security(SYMBOLS, symbol, today)
 
 
 def now_ms() -> int:

@@ -14,7 +14,7 @@ import requests
 
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox import market as universe
-from tests.schwab_spec import SHARED, SpecError, validate_request, validate_response
+from tests.schwab_spec import SHARED, SpecError, operation, validate_request, validate_response
 
 FIXTURES = SHARED / "fixtures"
 KEY, SECRET, CALLBACK = "SPECKEY", "spec-secret", "https://127.0.0.1:8182"
@@ -89,7 +89,7 @@ NOT_IN_SPEC = {429: "the spec documents no 429 (rate limit) response: its body i
 
 def check(path, status, body, skip=()):
     """Validate strictly, with every exception but those named in ``skip``."""
-    _, template, _, _ = __import__("tests.schwab_spec", fromlist=["operation"]).operation("GET", path)
+    _, template, _, _ = operation("GET", path)
     body = copy.deepcopy(body)
     extra = {}
     for name, (_, keys, patch) in EXCEPTIONS.items():

@@ -4,7 +4,7 @@ For every function: the exact path and query sent, the shape returned as JSON
 and as pandas, the arguments refused before anything is sent, batching of
 many symbols, and the three ways to call it (module function with ``api=``,
 ``api`` method, default client from the environment). Expected values come
-from the sandbox's deterministic securities (:mod:`pyTD.sandbox.securities`).
+from the sandbox's deterministic market (:mod:`pyTD.sandbox.market`, in TD's words by :mod:`pyTD.sandbox.td`).
 """
 
 import logging
@@ -23,7 +23,8 @@ import pyTD
 import pyTD.api as api_module
 from pyTD import fetch, instruments, market
 from pyTD.exceptions import ConfigurationError, ResourceNotFound, ValidationError
-from pyTD.sandbox import securities
+from pyTD.sandbox import market as universe
+from pyTD.sandbox import td as td_sandbox
 from pyTD.sandbox.td import PRODUCTS
 from tests.conftest import CONSUMER_KEY
 
@@ -31,7 +32,37 @@ QUOTE_FIELDS = {"symbol", "description", "bidPrice", "askPrice", "lastPrice", "o
                 "closePrice", "totalVolume", "52WkHigh", "52WkLow", "exchangeName", "assetType"}
 CANDLE_FIELDS = {"open", "high", "low", "close", "volume", "datetime"}
 MOVER_FIELDS = {"symbol", "description", "change", "direction", "last", "totalVolume"}
-UNKNOWN = ["NOSUCHSYMBOL", "ABC1"]  # the sandbox knows only 1-5 capital letters
+UNKNOWN = ["NOSUCHSYMBOL", "APPL"]  # the sandbox knows only its universe: a typo is unknown
+
+
+class securities:  # noqa: N801 - the sandbox's TD answers, for expected values
+    NAMES = td_sandbox.INSTRUMENTS
+    INDEX_MEMBERS = {"$DJI": universe.INDEX_MEMBERS["$DJI"], "$COMPX": universe.INDEX_MEMBERS["$COMPX"],
+                     "$SPX.X": universe.INDEX_MEMBERS["$SPX"]}
+
+    @staticmethod
+    def cusip(symbol):
+        return td_sandbox.SYMBOLS[symbol].cusip
+
+    @staticmethod
+    def quote(symbol, stamp):
+        return td_sandbox.quote(td_sandbox.SYMBOLS[symbol], stamp)
+
+    @staticmethod
+    def price_at(symbol, seconds):
+        return universe.price_at(symbol, seconds)
+
+    @staticmethod
+    def description(symbol):
+        return td_sandbox.SYMBOLS[symbol].description
+
+    @staticmethod
+    def instrument(symbol):
+        return td_sandbox.instrument(td_sandbox.SYMBOLS[symbol])
+
+    @staticmethod
+    def fundamental(symbol):
+        return td_sandbox.fundamental(td_sandbox.SYMBOLS[symbol])
 
 # 2024-05-06 is a Monday, 2024-05-10 a Friday, 2024-05-11 a Saturday.
 MON_MIDNIGHT_MS = 1714953600000  # 2024-05-06T00:00:00Z
@@ -105,9 +136,9 @@ def expected_quote(symbol):
 
 
 def distinct_symbols(count, seed=250):
-    """``count`` distinct symbols of 1-5 capital letters (all known to the sandbox), in a fixed order."""
+    """``count`` distinct symbols: the sandbox's instruments first, then made-up ones of 1-5 letters."""
     rng = random.Random(seed)
-    found = {}
+    found = dict.fromkeys(securities.NAMES)
     while len(found) < count:
         found["".join(rng.choices(string.ascii_uppercase, k=rng.randint(1, 5)))] = None
     return list(found)
@@ -199,7 +230,7 @@ def test_250_symbols_go_in_three_batches_and_merge(td, sandbox, func, extra):
         assert len(request.query["symbol"]) <= fetch.BATCH_CHARS
         assert len(f"{sandbox.api_url}{path}?{urlencode(request.query)}") < 2048
     assert [s for batch in sent_symbols(sandbox) for s in batch] == symbols
-    assert set(result) == set(symbols)
+    assert set(result) == set(symbols) & set(securities.NAMES)
 
 
 def test_long_symbols_are_split_by_url_length_before_100(td, sandbox):
@@ -431,7 +462,7 @@ def test_hours_as_pandas_one_row_per_product(td, pd, name, day, is_open):
     assert frame["market"].tolist() == [name.lower()] * len(PRODUCTS[name])
     assert frame["product"].tolist() == list(PRODUCTS[name])
     assert frame["date"].tolist() == [day] * len(frame) and frame["isOpen"].tolist() == [is_open] * len(frame)
-    assert ("sessionHours" in frame.columns) == is_open
+    assert [hours is not None for hours in frame["sessionHours"]] == [is_open] * len(frame)  # null when closed
 
 
 def test_hours_of_several_markets_as_pandas(td, pd):
@@ -546,7 +577,7 @@ def matching(predicate):
     ("AAPL", "symbol-search", {"AAPL"}),
     ("AAPL,MSFT,NOSUCHSYMBOL", "symbol-search", {"AAPL", "MSFT"}),
     ("A.*", "symbol-regex", matching(lambda s: s.startswith("A"))),
-    ("Corporation", "desc-search", matching(lambda s: "Corporation" in securities.description(s))),
+    ("Corp", "desc-search", matching(lambda s: "corp" in securities.description(s).lower())),
     ("^(Apple|Intel)", "desc-regex", {"AAPL", "INTC"}),
 ], ids=["symbol", "symbols", "symbol-regex", "desc-search", "desc-regex"])
 def test_instrument_search(td, sandbox, text, projection, expected):
@@ -556,13 +587,13 @@ def test_instrument_search(td, sandbox, text, projection, expected):
     assert found == {s: securities.instrument(s) for s in expected}
 
 
-@pytest.mark.parametrize("text, projection", [("Company ", "desc-search"), ("Company ", "desc-regex"),
-                                              (r"Company\s", "desc-regex")])
+@pytest.mark.parametrize("text, projection", [("Inc. ", "desc-search"), ("Inc. ", "desc-regex"),
+                                              (r"Inc\.\s", "desc-regex")])
 def test_search_text_is_sent_verbatim(td, sandbox, text, projection):
-    """Spaces are part of a description search or a regular expression ("Company " leaves out "Company,")."""
+    """Spaces are part of a description search or a regular expression ("Inc. " leaves out "Inc.")."""
     found = instruments.get_instruments(text, projection, api=td)
     assert only_request(sandbox)[1] == {"symbol": text, "projection": projection}
-    assert set(found) == matching(lambda s: "company " in securities.description(s).lower())
+    assert set(found) == matching(lambda s: "inc. " in securities.description(s).lower()) != set()
 
 
 def test_instrument_search_with_fundamentals(td, sandbox):
@@ -604,7 +635,7 @@ def test_instrument_refuses_a_malformed_cusip(td, sandbox, cusip):
 def test_instrument_of_an_unknown_cusip_is_not_found(td, sandbox):
     real = securities.cusip("AAPL")
     unknown = real[:-1] + str((int(real[-1]) + 1) % 10)
-    assert securities.symbol_of(unknown) is None
+    assert unknown not in universe.BY_CUSIP
     with pytest.raises(ResourceNotFound, match=unknown):
         instruments.get_instrument(unknown, api=td)
     assert only_request(sandbox)[0] == f"/v1/instruments/{unknown}"
@@ -689,10 +720,11 @@ def test_the_default_client_follows_the_environment(environment, monkeypatch, tm
 
 
 def test_symbol_search_is_sent_in_batches(td, sandbox):
-    symbols = [f"Q{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(150)]
+    symbols = list(securities.NAMES) + [f"Q{chr(65 + i // 26)}{chr(65 + i % 26)}" for i in range(150)][:150 - len(
+        securities.NAMES)]  # the sandbox's instruments, then unknown symbols
     sandbox.clear_requests()
     found = td.get_instruments(",".join(symbols))
-    assert sorted(found) == sorted(symbols)
+    assert sorted(found) == sorted(securities.NAMES)
     assert [len(r.query["symbol"].split(",")) for r in sandbox.requests] == [100, 50]
 
 

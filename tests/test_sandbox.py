@@ -10,8 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from pyTD.exceptions import AuthorizationError
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 from pyTD.sandbox.browser import LoginForm
+from pyTD.sandbox.ports import free_port
 
 CLIENT_ID = "SANDKEY@AMER.OAUTHAP"
 CALLBACK = "http://127.0.0.1:9/cb"
@@ -197,7 +199,7 @@ def test_market_data_is_deterministic(sb, tokens):
     first = bearer(sb, tokens["access_token"], "/marketdata/MSFT/quotes").json()
     second = bearer(sb, tokens["access_token"], "/marketdata/quotes?symbol=MSFT,NOSUCHSYMBOL").json()
     assert list(second) == ["MSFT"]
-    for moving in ("quoteTimeInLong", "tradeTimeInLong"):
+    for moving in ("quoteTimeInLong", "tradeTimeInLong", "regularMarketTradeTimeInLong"):
         first["MSFT"].pop(moving), second["MSFT"].pop(moving)
     assert first == second
 
@@ -306,3 +308,42 @@ def test_browser_command_line(sb):
     failed = subprocess.run([sys.executable, "-m", "pyTD.sandbox.browser", "http://127.0.0.1:1/"],
                             capture_output=True, text=True, timeout=60)
     assert failed.returncode == 1 and failed.stderr.startswith("browser: ")
+
+
+@pytest.mark.parametrize("provider, params, message", [
+    ("td", dict(response_type="code", client_id="NOSUFFIX", redirect_uri=CALLBACK), "unauthorized access"),
+    ("schwab", dict(client_id="KEY", redirect_uri="https://localhost:8182"), "127.0.0.1"),
+    ("schwab", dict(client_id="KEY", redirect_uri="https://127.0.0.1:8182/"), "slash"),
+])
+def test_headless_browser_raises_on_an_error_page(provider, params, message):
+    with Sandbox(provider=provider) as server:
+        url = requests.Request("GET", server.auth_url, params=params).prepare().url
+        with pytest.raises(AuthorizationError, match=message) as info:
+            HeadlessBrowser()(url)
+    assert "HTTP 400" in str(info.value) and "<" not in str(info.value)
+
+
+def test_headless_browser_raises_when_the_form_comes_back():
+    with Sandbox() as server:
+        url = requests.Request("GET", server.auth_url, params=dict(
+            response_type="code", client_id=CLIENT_ID, redirect_uri=CALLBACK)).prepare().url
+        with pytest.raises(AuthorizationError, match="Enter your user name"):
+            HeadlessBrowser(username="")(url)
+
+
+def test_headless_browser_logs_in_to_schwab_over_https(tmp_path):
+    from pyTD.auth.callback import CallbackServer
+    from pyTD.auth.certs import self_signed_certificate, server_context
+
+    port = free_port()
+    callback = f"https://127.0.0.1:{port}/callback"
+    cert, _ = self_signed_certificate(str(tmp_path))
+    with Sandbox(provider="schwab") as server, CallbackServer(callback, "st", server_context(None, None, str(tmp_path))
+                                                              ) as catcher:
+        url = requests.Request("GET", server.auth_url, params=dict(client_id="KEY", redirect_uri=callback,
+                                                                   state="st")).prepare().url
+        browser = HeadlessBrowser(verify=cert)
+        assert browser(url) is True
+        params = catcher.wait(5)
+    assert browser.last_response.status_code == 200 and browser.history[-1].startswith(callback + "?code=C0.")
+    assert params["code"].endswith("@") and params["state"] == "st" and "session" in params

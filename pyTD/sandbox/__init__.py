@@ -1,4 +1,4 @@
-"""Embedded stand-ins for TD Ameritrade's and Charles Schwab's APIs on loopback, for tests, demos and trying pyTD offline.
+"""Stand-ins for TD Ameritrade's and Charles Schwab's APIs on loopback, for tests, demos and trying pyTD offline.
 
 :class:`Sandbox` serves a provider's login page, token endpoint and market data
 (``Sandbox(provider="td")`` or ``Sandbox(provider="schwab")``);

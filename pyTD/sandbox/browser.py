@@ -1,4 +1,4 @@
-r"""A stand-in for the user's web browser: opens TD's login page, fills in the form, follows the redirect.
+r"""A stand-in for the user's web browser: opens the login page, fills in the form, follows the redirect.
 
 Pass an instance as ``open_browser`` (``a.login(open_browser=HeadlessBrowser())``),
 or run ``python -m pyTD.sandbox.browser URL`` from a script named in ``$BROWSER``
@@ -7,8 +7,11 @@ or run ``python -m pyTD.sandbox.browser URL`` from a script named in ``$BROWSER`
     printf '#!/bin/sh\nexec python -m pyTD.sandbox.browser "$1"\n' > td-browser && chmod +x td-browser
     BROWSER=$PWD/td-browser python -m pyTD login
 
-It works against the sandbox (or any page with the same form); it is not a
-general web browser.
+It works against the sandbox of either provider (or any page with the same
+form); it is not a general web browser. When the login ends on an error page of
+the login server (a wrong callback URL or app key, say) instead of reaching the
+callback, it raises :class:`pyTD.exceptions.AuthorizationError` quoting the
+page, so a login does not sit waiting for a redirect that never comes.
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ import argparse
 import sys
 from html.parser import HTMLParser
 from typing import Dict, List, Optional, Sequence, Tuple, Union
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
+
+from pyTD.exceptions import AuthorizationError
 
 MAX_STEPS = 10
 
@@ -59,7 +64,17 @@ class HeadlessBrowser:
         self.last_response: Optional[requests.Response] = None
 
     def __call__(self, url: str) -> bool:
-        """Visit ``url`` like a user who logs in; returns True, as :func:`webbrowser.open` does."""
+        """Visit ``url`` like a user who logs in; returns True, as :func:`webbrowser.open` does.
+
+        Raises
+        ------
+        AuthorizationError
+            If the login ends on a page of the login server (an error page, or
+            the form again after submitting it) instead of leaving for the
+            callback URL; the message quotes the page.
+        requests.RequestException
+            If a page cannot be reached (for instance no server at the callback URL).
+        """
         with requests.Session() as session:
             response = self._visit(session, "GET", url)
             submitted = False
@@ -75,6 +90,9 @@ class HeadlessBrowser:
                 response = self._visit(session, form.method, urljoin(response.url, form.action), data)
                 submitted = True
         self.last_response = response
+        if page(response.url) == page(url):  # still on the login page: the login failed there
+            raise AuthorizationError(f"The login page refused the login (HTTP {response.status_code}): "
+                                     f"{visible_text(response.text) or 'no message'}")
         return True
 
     def _visit(self, session: requests.Session, method: str, url: str,
@@ -85,6 +103,38 @@ class HeadlessBrowser:
 
     def __repr__(self) -> str:
         return f"<HeadlessBrowser approve={self.approve} visited={len(self.history)}>"
+
+
+def page(url: str) -> tuple:
+    """A URL without its query: the login page is the same page whatever it was asked."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port, parts.path
+
+
+def visible_text(page: str, limit: int = 500) -> str:
+    """What a person reads on an HTML page: its text without the title, scripts or styles, on one line."""
+    reader = _Text()
+    reader.feed(page)
+    return " ".join(" ".join(reader.parts).split())[:limit]
+
+
+class _Text(HTMLParser):
+    HIDDEN = ("title", "script", "style")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: List[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        self._hidden += tag in self.HIDDEN
+
+    def handle_endtag(self, tag: str) -> None:
+        self._hidden -= tag in self.HIDDEN and self._hidden > 0
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)
 
 
 class LoginForm(HTMLParser):
@@ -127,7 +177,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     browser = HeadlessBrowser(not args.deny, verify=False if args.insecure else args.cafile or True)
     try:
         browser(args.url)
-    except requests.RequestException as exc:
+    except (requests.RequestException, AuthorizationError) as exc:
         print(f"browser: {exc}", file=sys.stderr)
         return 1
     status = browser.last_response.status_code if browser.last_response is not None else "-"

@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Type
+import re
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Type
+from urllib.parse import unquote
 
 from pyTD.sandbox.oauth import Authority
 from pyTD.sandbox.replies import Reply
+
+Routes = Sequence[Tuple["re.Pattern[str]", Callable[..., Tuple[int, Any]]]]
+
+
+def route(routes: Routes, relative: str, query: Mapping[str, str]) -> Optional[Tuple[int, Any]]:
+    """The ``(status, payload)`` of the endpoint whose pattern matches ``relative``, or None.
+
+    The path's variable parts are percent-decoded once; an endpoint's
+    :class:`~pyTD.sandbox.params.BadRequest` passes through.
+    """
+    for pattern, endpoint in routes:
+        match = pattern.fullmatch(relative)
+        if match:
+            return endpoint(query, *map(unquote, match.groups()))
+    return None
 
 
 class Provider:

@@ -6,24 +6,20 @@ import base64
 import re
 import secrets
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from pyTD.market.history import FREQUENCIES, FREQUENCY_TYPES_BY_PERIOD, PERIOD_TYPES, PERIODS
-from pyTD.market.hours import MARKETS
-from pyTD.providers.td import MOVER_INDEXES as INDEXES
-from pyTD.sandbox import securities
-from pyTD.sandbox.chains import option_chain
+from pyTD.sandbox import market
+from pyTD.sandbox.market import UNIVERSE, Option, Security
 from pyTD.sandbox.oauth import Authority, Grant
-from pyTD.sandbox.params import BadRequest, Query, day_param, one_of, symbols_param, whole
-from pyTD.sandbox.provider import Provider
+from pyTD.sandbox.params import BadRequest, Query, day_param, decimal, one_of, symbols_param, whole
+from pyTD.sandbox.provider import Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
 MISMATCH = "A third-party application may be attempting to make unauthorized access"
-PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
 Answer = Tuple[int, object]
 
 
@@ -116,16 +112,11 @@ class TD(Provider):
 
     def answer(self, path: str, query: Mapping[str, str]) -> Reply:
         """Serve ``path`` (still URL-encoded)."""
-        relative = path[len(self.api_path):].strip("/")
-        for pattern, endpoint in ROUTES:
-            match = pattern.fullmatch(relative)
-            if match:
-                try:
-                    status, payload = endpoint(query, *map(unquote, match.groups()))
-                except BadRequest as exc:
-                    return error_reply(400, str(exc))
-                return json_reply(status, payload)
-        return self.not_found(path)
+        try:
+            found = route(ROUTES, path[len(self.api_path):].strip("/"), query)
+        except BadRequest as exc:
+            return error_reply(400, str(exc))
+        return self.not_found(path) if found is None else json_reply(*found)
 
     def unauthorized(self) -> Reply:
         return error_reply(401, "The access token being passed has expired or is invalid.")
@@ -141,104 +132,221 @@ class TD(Provider):
         return error_reply(404, f"No endpoint {path}")
 
 
-# -- market data ---------------------------------------------------------------------------------------
+# -- symbols -------------------------------------------------------------------------------------------
+
+# TD's parameter values (td-api.md)
+PERIOD_TYPES = ("day", "month", "year", "ytd")
+PERIODS = {"day": (1, 2, 3, 4, 5, 10), "month": (1, 2, 3, 6), "year": (1, 2, 3, 5, 10, 15, 20), "ytd": (1,)}
+FREQUENCY_TYPES_BY_PERIOD = {"day": ("minute",), "month": ("daily", "weekly"), "year": ("daily", "weekly", "monthly"),
+                             "ytd": ("daily", "weekly")}
+FREQUENCIES = {"minute": (1, 5, 10, 15, 30), "daily": (1,), "weekly": (1,), "monthly": (1,)}
+DEFAULT_PERIOD = {"day": 10, "month": 1, "year": 1, "ytd": 1}
+MOVER_INDEXES = {"$DJI": "$DJI", "$COMPX": "$COMPX", "$SPX.X": "$SPX"}  # TD's name -> the market's
+MARKETS = market.MARKETS
+CONTRACT_TYPES = ("CALL", "PUT", "ALL")
+STRATEGIES = ("SINGLE", "ANALYTICAL", "COVERED", "VERTICAL", "CALENDAR", "STRANGLE", "STRADDLE", "BUTTERFLY",
+              "CONDOR", "DIAGONAL", "COLLAR", "ROLL")
+RANGES = ("ITM", "NTM", "OTM", "SAK", "SBK", "SNK", "ALL")
+MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC", "ALL")
+OPTION_TYPES = ("S", "NS", "ALL")
+PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "fundamental")
+PRODUCTS = market.PRODUCTS
+
+SYMBOLS = {s.td_symbol or s.symbol: s for s in UNIVERSE.values()}
+OPTION_ROOTS = {s.option_root: s for s in UNIVERSE.values() if s.option_root}
+OPTION_SYMBOL = re.compile(r"([A-Z]+)_(\d\d)(\d\d)(\d\d)([CP])(\d+(?:\.\d+)?)")
+# TD's exchange code and name by listing exchange (fixtures/td/quotes-1.json)
+EXCHANGES = {"NASDAQ": ("q", "NASD"), "NYSE": ("n", "NYSE"), "NYSE Arca": ("p", "PACIFIC"), "Index": ("x", "INDICES"),
+             "Mutual Fund": ("m", "MUTUAL_FUND"), "CME": ("@", "XCME"), "NYMEX": ("@", "XNYM"),
+             "COMEX": ("@", "XCEC"), "Forex": ("T", "GFT")}
+NAN_FIELDS = ("volatility", "delta", "gamma", "theta", "rho", "theoreticalOptionValue")
+
+
+def td_symbol(security: Security) -> str:
+    return security.td_symbol or security.symbol
+
+
+def option_symbol(contract: Option) -> str:
+    """``MSFT_061821P65``: root, expiration as MMDDYY, C or P, strike."""
+    return f"{contract.underlying.option_root}_{contract.expiration:%m%d%y}{contract.put_call[0]}{contract.strike:g}"
+
+
+def find(symbol: str, today: date) -> Union[Security, Option, None]:
+    """The security or listed option contract a TD symbol names."""
+    match = OPTION_SYMBOL.fullmatch(symbol)
+    if match:
+        root, month, day, year, kind, strike = match.groups()
+        return market.named_option(OPTION_ROOTS, root, year, month, day, kind, float(strike), today)
+    return market.named_security(SYMBOLS, symbol, today)
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
 
 
-# -- quotes -------------------------------------------------------------------------------------------
+def expiration_ms(day: date) -> int:
+    """16:00 New York on the expiration day, in epoch milliseconds."""
+    moment = datetime.fromisoformat(f"{day.isoformat()}T16:00:00{market.new_york_offset(day)}")
+    return int(moment.timestamp() * 1000)
+
+
+# -- quotes --------------------------------------------------------------------------------------------
 
 
 def quotes(query: Query) -> Answer:
+    """Known symbols only: TD leaves unknown ones out."""
     stamp = now_ms()
-    return 200, {s: securities.quote(s, stamp) for s in symbols_param(query) if securities.known(s)}
+    today = datetime.fromtimestamp(stamp / 1000, timezone.utc).date()
+    found = {}
+    for symbol in symbols_param(query):
+        item = find(symbol, today)
+        if item is not None:
+            found[symbol] = option_quote(item, stamp) if isinstance(item, Option) else quote(item, stamp)
+    return 200, found
 
 
 def quote_one(query: Query, symbol: str) -> Answer:
     return quotes({"symbol": symbol})
 
 
-# -- price history ------------------------------------------------------------------------------------
+def quote(security: Security, stamp: int) -> dict:
+    """TD's flat quote, with the fields of its asset type (fixtures/td/quotes-1.json)."""
+    q = market.quote(security, stamp)
+    code, name = EXCHANGES[security.exchange]
+    kind = security.asset_type
+    head = {"assetType": kind, "symbol": td_symbol(security), "description": security.description}
+    if kind == "FOREX" or kind == "FUTURE":
+        return {**head, **forex_or_future_quote(security, q, code, name)}
+    tail = {"exchange": code, "exchangeName": name, "digits": market.digits(security), "52WkHigh": q.high52,
+            "52WkLow": q.low52}
+    if kind == "INDEX":
+        return {**head, "lastPrice": q.last, "openPrice": q.open, "highPrice": q.high, "lowPrice": q.low,
+                "closePrice": q.close, "netChange": q.change, "totalVolume": q.volume, "tradeTimeInLong": stamp,
+                **tail, "securityStatus": "Normal", "delayed": False}
+    dividend = {"nAV": q.last if kind == "MUTUAL_FUND" else 0, "peRatio": q.pe_ratio,
+                "divAmount": security.dividend, "divYield": q.dividend_yield,
+                "divDate": f"{market.dividend_dates(date.today())[0]} 00:00:00.000" if security.dividend else ""}
+    if kind == "MUTUAL_FUND":
+        return {**head, "closePrice": q.close, "netChange": q.change, "totalVolume": 0, "tradeTimeInLong": stamp,
+                **tail, **dividend, "securityStatus": "Normal", "delayed": False}
+    return {
+        **head, "bidPrice": q.bid, "bidSize": 300, "bidId": "Q", "askPrice": q.ask, "askSize": 400, "askId": "Q",
+        "lastPrice": q.last, "lastSize": 100, "lastId": "Q", "openPrice": q.open, "highPrice": q.high,
+        "lowPrice": q.low, "bidTick": " ", "closePrice": q.close, "netChange": q.change, "totalVolume": q.volume,
+        "quoteTimeInLong": stamp, "tradeTimeInLong": stamp, "mark": q.mark, "exchange": code, "exchangeName": name,
+        "marginable": True, "shortable": True, "volatility": q.volatility, **tail, **dividend,
+        "securityStatus": "Normal", "regularMarketLastPrice": q.last, "regularMarketLastSize": 1,
+        "regularMarketNetChange": q.change, "regularMarketTradeTimeInLong": stamp,
+        "netPercentChangeInDouble": q.percent_change, "markChangeInDouble": round(q.mark - q.close, 2),
+        "markPercentChangeInDouble": round((q.mark - q.close) / q.close * 100, 4),
+        "regularMarketPercentChangeInDouble": q.percent_change, "delayed": False,
+    }
 
-DEFAULT_PERIOD = {"day": 10, "month": 1, "year": 1, "ytd": 1}
-STEP = {"minute": 60, "daily": 86400, "weekly": 7 * 86400, "monthly": 30 * 86400}
-MAX_CANDLES = 20000
+
+def forex_or_future_quote(security: Security, q: market.Quote, code: str, name: str) -> dict:
+    """The ``...InDouble`` fields TD used for forex (recorded) and futures (TD's documentation)."""
+    stamp = q.time_ms
+    prices = {"bidPriceInDouble": q.bid, "askPriceInDouble": q.ask, "lastPriceInDouble": q.last,
+              "bidSizeInLong": 1, "askSizeInLong": 1}
+    if security.asset_type == "FOREX":
+        return {**prices, "totalVolume": 0, "lastSizeInLong": 200000, "quoteTimeInLong": stamp,
+                "tradeTimeInLong": stamp, "highPriceInDouble": q.high, "lowPriceInDouble": q.low,
+                "closePriceInDouble": q.close, "exchange": code, "openPriceInDouble": q.open,
+                "changeInDouble": q.change, "percentChange": q.percent_change, "exchangeName": name, "digits": 4,
+                "securityStatus": "Normal", "tick": 0.0001, "tickAmount": 10, "product": "", "tradingHours": "",
+                "isTradable": True, "marketMaker": "", "52WkHighInDouble": q.high52, "52WkLowInDouble": q.low52,
+                "mark": q.mark, "delayed": False}
+    active, expires = market.front_month(security.symbol, date.today())
+    tick = market.FUTURE_TICKS[security.symbol]
+    return {**prices, "bidId": "?", "askId": "?", "totalVolume": q.volume, "lastSizeInLong": 1,
+            "quoteTimeInLong": stamp, "tradeTimeInLong": stamp, "highPriceInDouble": q.high,
+            "lowPriceInDouble": q.low, "closePriceInDouble": q.close, "exchange": code, "lastId": "?",
+            "openPriceInDouble": q.open, "changeInDouble": q.change, "futurePercentChange": q.percent_change / 100,
+            "exchangeName": name, "securityStatus": "Normal", "openInterest": int(q.volume / 3), "mark": q.mark,
+            "tick": tick, "tickAmount": tick * market.FUTURE_MULTIPLIERS[security.symbol],
+            "product": security.symbol, "futurePriceFormat": "D,D", "futureTradingHours": "GLBX(de=1640;0=-17)",
+            "futureIsTradable": True, "futureMultiplier": market.FUTURE_MULTIPLIERS[security.symbol],
+            "futureIsActive": True, "futureSettlementPrice": q.close, "futureActiveSymbol": active,
+            "futureExpirationDate": expiration_ms(expires), "delayed": False}
+
+
+def option_quote(contract: Option, stamp: int) -> dict:
+    """An option's quote (the fields of ``MSFT_061821P65`` in fixtures/td/quotes-1.json)."""
+    fields = contract_fields(contract, stamp)
+    day = contract.expiration
+    return {
+        "assetType": "OPTION", "symbol": option_symbol(contract), "description": contract.description,
+        "bidPrice": fields["bid"], "bidSize": 10, "askPrice": fields["ask"], "askSize": 12,
+        "lastPrice": fields["last"], "lastSize": 1, "openPrice": fields["openPrice"],
+        "highPrice": fields["highPrice"], "lowPrice": fields["lowPrice"], "closePrice": fields["closePrice"],
+        "netChange": fields["netChange"], "totalVolume": contract.volume, "quoteTimeInLong": stamp,
+        "tradeTimeInLong": stamp, "mark": fields["mark"], "openInterest": contract.open_interest,
+        "volatility": fields["volatility"], "moneyIntrinsicValue": contract.intrinsic, "multiplier": 100,
+        "digits": 2, "strikePrice": contract.strike, "contractType": contract.put_call[0],
+        "underlying": td_symbol(contract.underlying), "expirationDay": day.day, "expirationMonth": day.month,
+        "expirationYear": day.year, "daysToExpiration": contract.days, "timeValue": fields["timeValue"],
+        "deliverables": "", "delta": fields["delta"], "gamma": fields["gamma"], "theta": fields["theta"],
+        "vega": fields["vega"], "rho": fields["rho"], "securityStatus": "Normal",
+        "theoreticalOptionValue": fields["theoreticalOptionValue"], "underlyingPrice": contract.underlying_price,
+        "uvExpirationType": "R" if market.is_monthly(day) else "S", "exchange": "o", "exchangeName": "OPR",
+        "lastTradingDay": fields["lastTradingDay"], "settlementType": " ",
+        "netPercentChangeInDouble": fields["percentChange"], "markChangeInDouble": fields["markChange"],
+        "markPercentChangeInDouble": fields["markPercentChange"], "delayed": False,
+    }
+
+
+# -- price history ------------------------------------------------------------------------------------
 
 
 def price_history(query: Query, symbol: str) -> Answer:
     symbol = symbol.upper()
     period_type = one_of(query, "periodType", PERIOD_TYPES, "day")
+    assert period_type is not None
     period = whole(query, "period")
     if period is not None and period not in PERIODS[period_type]:
         raise BadRequest(f"period for periodType {period_type} must be one of "
-                         f"{', '.join(map(str, PERIODS[period_type]))}; got {period}")
+                         f"{', '.join(map(str, PERIODS[period_type]))}; got {period}", "period")
     frequency_type = one_of(query, "frequencyType", FREQUENCY_TYPES_BY_PERIOD[period_type],
                             FREQUENCY_TYPES_BY_PERIOD[period_type][0])
+    assert frequency_type is not None
     frequency = whole(query, "frequency") or 1
     if frequency not in FREQUENCIES[frequency_type]:
         raise BadRequest(f"frequency for frequencyType {frequency_type} must be one of "
-                         f"{', '.join(map(str, FREQUENCIES[frequency_type]))}; got {frequency}")
+                         f"{', '.join(map(str, FREQUENCIES[frequency_type]))}; got {frequency}", "frequency")
     extended = one_of(query, "needExtendedHoursData", ("true", "false"), "true") == "true"
     start, end = whole(query, "startDate"), whole(query, "endDate")
-    if start is not None and end is not None and start > end:
-        raise BadRequest("startDate must not be after endDate")
-    end_s = end / 1000 if end is not None else time.time()
-    if start is not None:
-        start_s = start / 1000
-    elif period_type == "ytd":
-        start_s = datetime(datetime.fromtimestamp(end_s, timezone.utc).year, 1, 1, tzinfo=timezone.utc).timestamp()
-    else:
-        days = {"day": 1, "month": 31, "year": 366}[period_type] * (period or DEFAULT_PERIOD[period_type])
-        start_s = end_s - days * 86400
-    known = securities.known(symbol)
-    candles = candles_between(symbol, start_s, end_s, frequency_type, frequency, extended) if known else []
+    start_s, end_s = history_span(period_type, period or DEFAULT_PERIOD[period_type], start, end)
+    found = SYMBOLS.get(symbol)
+    candles = market.candles(found.symbol, start_s, end_s, frequency_type, frequency, extended) if found else []
     return 200, {"candles": candles, "symbol": symbol, "empty": not candles}
 
 
-def candles_between(symbol: str, start: float, end: float, frequency_type: str, frequency: int,
-                    extended: bool) -> List[dict]:
-    """Candles on trading days only; minute candles within the (extended) session, times in UTC."""
-    step = STEP[frequency_type] * frequency
-    first = start - start % step if frequency_type == "minute" else start - start % 86400 + 5 * 3600
-    opens, closes = (9 * 3600, 24 * 3600) if extended else (13.5 * 3600, 20 * 3600)
-    candles = []
-    t = first if first >= start else first + step
-    while t <= end and len(candles) < MAX_CANDLES:
-        moment = datetime.fromtimestamp(t, timezone.utc)
-        in_session = moment.weekday() < 5 and (frequency_type != "minute" or opens <= t % 86400 < closes)
-        if in_session:
-            candles.append(candle(symbol, t, step))
-        t += step
-    return candles
-
-
-def candle(symbol: str, t: float, step: float) -> dict:
-    open_, close = securities.price_at(symbol, t), securities.price_at(symbol, t + step)
-    spread = abs(close - open_) * 0.5 + open_ * 0.001
-    volume = int(securities.number(symbol, f"v{int(t)}", 1e3, 1e6) * (step / 60) ** 0.5)
-    return {"open": round(open_, 2), "high": round(max(open_, close) + spread, 2),
-            "low": round(min(open_, close) - spread, 2), "close": round(close, 2), "volume": volume,
-            "datetime": int(t * 1000)}
+def history_span(period_type: str, period: int, start: Optional[int], end: Optional[int]) -> Tuple[float, float]:
+    """Seconds from and to: ``startDate``/``endDate`` (epoch ms), or the period back from the end."""
+    if start is not None and end is not None and start > end:
+        raise BadRequest("startDate must not be after endDate", "startDate")
+    end_s = end / 1000 if end is not None else time.time()
+    if start is not None:
+        return start / 1000, end_s
+    if period_type == "ytd":
+        return datetime(datetime.fromtimestamp(end_s, timezone.utc).year, 1, 1, tzinfo=timezone.utc).timestamp(), end_s
+    days = {"day": 1, "month": 31, "year": 366}[period_type] * period
+    return end_s - days * 86400, end_s
 
 
 # -- movers -------------------------------------------------------------------------------------------
 
 
 def movers(query: Query, index: str) -> Answer:
-    if index not in INDEXES:
-        raise BadRequest(f"index must be one of {', '.join(INDEXES)}; got {index!r}")
+    if index not in MOVER_INDEXES:
+        raise BadRequest(f"index must be one of {', '.join(MOVER_INDEXES)}; got {index!r}", "index")
     direction = one_of(query, "direction", ("up", "down"))
     change = one_of(query, "change", ("value", "percent"), "percent")
-    stamp = now_ms()
     rows = []
-    for symbol in securities.INDEX_MEMBERS[index]:
-        q = securities.quote(symbol, stamp)
-        moved = q["lastPrice"] - q["closePrice"]
-        rows.append({"change": round(moved / q["closePrice"] if change == "percent" else moved, 4),
-                     "description": q["description"], "direction": "up" if moved >= 0 else "down",
-                     "last": q["lastPrice"], "symbol": symbol, "totalVolume": q["totalVolume"]})
+    for q in market.movers(market.INDEX_MEMBERS[MOVER_INDEXES[index]], now_ms()):
+        rows.append({"change": round(q.change / q.close if change == "percent" else q.change, 4),
+                     "description": q.security.description, "direction": "up" if q.change >= 0 else "down",
+                     "last": q.last, "symbol": q.symbol, "totalVolume": q.volume})
     if direction:
         rows = [r for r in rows if r["direction"] == direction]
     rows.sort(key=lambda r: abs(r["change"]), reverse=True)
@@ -247,102 +355,187 @@ def movers(query: Query, index: str) -> Answer:
 
 # -- market hours -------------------------------------------------------------------------------------
 
-PRODUCTS = {
-    "EQUITY": {"EQ": "equity"},
-    "OPTION": {"EQO": "equity option", "IND": "index option"},
-    "FUTURE": {"/ES": "E-mini S&P 500", "/CL": "Crude Oil", "/GC": "Gold"},
-    "BOND": {"BON": "bond"},
-    "FOREX": {"forex": "forex"},
-}
-SESSIONS = {  # New York local times
-    "EQUITY": {"preMarket": ("07:00", "09:30"), "regularMarket": ("09:30", "16:00"),
-               "postMarket": ("16:00", "20:00")},
-    "OPTION": {"regularMarket": ("09:30", "16:15")},
-    "FUTURE": {"preMarket": ("18:00", "09:30"), "regularMarket": ("09:30", "17:00")},
-    "BOND": {"preMarket": ("08:00", "08:00"), "regularMarket": ("08:00", "17:00")},
-    "FOREX": {"regularMarket": ("17:00", "17:00")},
-}
 
-
-def market_hours(query: Query, market: str = "") -> Answer:
-    if market:
-        names = [market.upper()]
+def market_hours(query: Query, name: str = "") -> Answer:
+    if name:
+        names = [name.upper()]
     else:
         names = [m.strip().upper() for m in query.get("markets", "").split(",") if m.strip()]
         if not names:
-            raise BadRequest(f"markets is required: any of {', '.join(MARKETS)}")
-    for name in names:
-        if name not in MARKETS:
-            raise BadRequest(f"market must be one of {', '.join(MARKETS)}; got {name!r}")
-    day = day_param(query, "date") or datetime.now(timezone.utc).date()
-    return 200, {name.lower(): {product: hours(name, product, title, day) for product, title in
-                                PRODUCTS[name].items()} for name in names}
+            raise BadRequest(f"markets is required: any of {', '.join(MARKETS)}", "markets")
+    for each in names:
+        if each not in MARKETS:
+            raise BadRequest(f"market must be one of {', '.join(MARKETS)}; got {each!r}", "markets")
+    day = day_param(query, "date") or market.utc_today()
+    return 200, {each.lower(): {product: hours(each, product, day) for product in PRODUCTS[each]}
+                 for each in names}
 
 
-def hours(market: str, product: str, title: str, day: date) -> dict:
-    is_open = day.weekday() < 5
-    info = {"date": day.isoformat(), "marketType": market, "exchange": "NULL", "category": "NULL",
-            "product": product, "productName": title, "isOpen": is_open}
-    if is_open:  # TD leaves sessionHours out on closed days
-        offset = new_york_offset(day)
-        info["sessionHours"] = {
-            session: [{"start": f"{day.isoformat()}T{start}:00{offset}",
-                       "end": f"{(day + timedelta(days=1) if end <= start else day).isoformat()}T{end}:00{offset}"}]
-            for session, (start, end) in SESSIONS[market].items()}
-    return info
-
-
-def new_york_offset(day: date) -> str:
-    """-04:00 in US daylight saving time (second Sunday of March to first Sunday of November), else -05:00."""
-    march = date(day.year, 3, 8 + (6 - date(day.year, 3, 8).weekday()) % 7)
-    november = date(day.year, 11, 1 + (6 - date(day.year, 11, 1).weekday()) % 7)
-    return "-04:00" if march <= day < november else "-05:00"
+def hours(name: str, product: str, day: date) -> dict:
+    """TD's hours of a product (fixtures/td/hours-*.json): ``sessionHours`` is null on a closed day."""
+    title, exchange, category, sessions = PRODUCTS[name][product]
+    is_open = market.is_open(day)
+    return {"date": day.isoformat(), "marketType": name, "exchange": exchange, "category": category,
+            "product": product, "productName": title, "isOpen": is_open,
+            "sessionHours": market.session_hours(sessions, day) if is_open else None}
 
 
 # -- option chains ------------------------------------------------------------------------------------
 
 
 def chains(query: Query) -> Answer:
-    return 200, option_chain(query)
+    """TD's chain; ``status: FAILED`` for a symbol without options."""
+    symbol = query.get("symbol", "").strip().upper()
+    if not symbol:
+        raise BadRequest("symbol is required", "symbol")
+    contract_type = one_of(query, "contractType", CONTRACT_TYPES, "ALL")
+    strategy = one_of(query, "strategy", STRATEGIES, "SINGLE")
+    range_ = one_of(query, "range", RANGES, "ALL")
+    exp_month = one_of(query, "expMonth", MONTHS, "ALL")
+    one_of(query, "optionType", OPTION_TYPES, "ALL")
+    include_quotes = one_of(query, "includeQuotes", ("TRUE", "FALSE"), "FALSE") == "TRUE"
+    chain: dict = {"symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
+                   "interval": 0.0, "isDelayed": False, "isIndex": False, "interestRate": 0.0,
+                   "underlyingPrice": 0.0, "volatility": 0.0, "daysToExpiration": 0.0, "numberOfContracts": 0,
+                   "callExpDateMap": {}, "putExpDateMap": {}}
+    options = chain_options(query)
+    security = SYMBOLS.get(symbol)
+    if security is None or not security.option_root:
+        return 200, chain
+    stamp = now_ms()
+    found = market.chain(security, contract_type=contract_type or "ALL", range_=range_ or "ALL",
+                         exp_month=exp_month or "ALL", time_ms=stamp, **options)
+    for put_call, key in (("CALL", "callExpDateMap"), ("PUT", "putExpDateMap")):
+        for day, strikes in found.contracts.get(put_call, {}).items():
+            chain[key][f"{day.isoformat()}:{(day - market.utc_today()).days}"] = {
+                f"{k:.1f}": [contract_fields(c, stamp)] for k, c in strikes.items()}
+    chain.update(status="SUCCESS", interval=found.interval, isIndex=security.asset_type == "INDEX",
+                 interestRate=round(found.rate * 100, 3), underlyingPrice=found.price,
+                 volatility=round(found.sigma * 100, 2), numberOfContracts=found.count,
+                 underlying=underlying(found.quote) if include_quotes else None)
+    return 200, chain
+
+
+def chain_options(query: Query) -> dict:
+    """The numeric chain parameters both providers share, checked."""
+    first, last = day_param(query, "fromDate"), day_param(query, "toDate")
+    if first and last and first > last:
+        raise BadRequest("fromDate must not be after toDate", "fromDate")
+    interval = decimal(query, "interval")
+    if interval is not None and interval <= 0:
+        raise BadRequest(f"interval must be positive; got {interval}", "interval")
+    whole(query, "daysToExpiration")
+    return dict(strike_count=whole(query, "strikeCount"), strike=decimal(query, "strike"), from_date=first,
+                to_date=last, interval=interval, underlying_price=decimal(query, "underlyingPrice"),
+                volatility=decimal(query, "volatility"), interest_rate=decimal(query, "interestRate"))
+
+
+def contract_fields(c: Option, stamp: int) -> dict:
+    """A chain contract in TD's words (fixtures/td/chains-*.json); both providers' chains use them.
+
+    A few contracts carry the string ``"NaN"`` in their model fields, as TD's did.
+    """
+    bid, ask, mark, close = c.bid, c.ask, c.mark, c.close
+    fields = {
+        "putCall": c.put_call, "symbol": option_symbol(c), "description": c.description, "exchangeName": "OPR",
+        "bid": bid, "ask": ask, "last": round(c.value, 2), "mark": mark, "bidSize": 10, "askSize": 12,
+        "bidAskSize": "10X12", "lastSize": 1, "highPrice": round(c.value * 1.05, 2),
+        "lowPrice": round(c.value * 0.95, 2), "openPrice": close, "closePrice": close, "totalVolume": c.volume,
+        "tradeDate": None, "tradeTimeInLong": stamp, "quoteTimeInLong": stamp,
+        "netChange": round(c.value - close, 2), "volatility": round(c.sigma * 100, 3), "delta": round(c.delta, 3),
+        "gamma": round(c.gamma, 3), "theta": round(c.theta, 3), "vega": round(c.vega, 3), "rho": round(c.rho, 3),
+        "openInterest": c.open_interest, "timeValue": round(c.value - c.intrinsic, 2),
+        "theoreticalOptionValue": round(c.value, 3), "theoreticalVolatility": 29.0, "optionDeliverablesList": None,
+        "strikePrice": c.strike, "expirationDate": expiration_ms(c.expiration), "daysToExpiration": c.days,
+        "expirationType": "R" if market.is_monthly(c.expiration) else "S",
+        "lastTradingDay": expiration_ms(c.expiration), "multiplier": 100.0, "settlementType": " ",
+        "deliverableNote": "", "isIndexOption": None, "percentChange": percent(c.value - close, close),
+        "markChange": round(mark - close, 2), "markPercentChange": percent(mark - close, close),
+        "mini": False, "inTheMoney": c.in_the_money, "nonStandard": False,
+    }
+    if market.number(c.salt, "nan", 0, 1) < 0.03:
+        fields.update(dict.fromkeys(NAN_FIELDS, "NaN"))
+    return fields
+
+
+def percent(change: float, base: float) -> float:
+    return round(change / base * 100, 2) if base else 0.0
+
+
+def underlying(q: market.Quote) -> dict:
+    """The chain's ``underlying`` block (fixtures/td/chains-3.json)."""
+    security = q.security
+    return {"symbol": td_symbol(security), "description": security.description, "change": q.change,
+            "percentChange": q.percent_change, "close": q.close, "quoteTime": q.time_ms, "tradeTime": q.time_ms,
+            "bid": q.bid, "ask": q.ask, "last": q.last, "mark": q.mark, "markChange": round(q.mark - q.close, 2),
+            "markPercentChange": round((q.mark - q.close) / q.close * 100, 4), "bidSize": 300, "askSize": 400,
+            "highPrice": q.high, "lowPrice": q.low, "openPrice": q.open, "totalVolume": q.volume,
+            "exchangeName": {"NASDAQ": "NAS", "NYSE": "NYS", "NYSE Arca": "PAC"}.get(security.exchange, "IND"),
+            "fiftyTwoWeekHigh": q.high52, "fiftyTwoWeekLow": q.low52, "delayed": False}
 
 
 # -- instruments --------------------------------------------------------------------------------------
 
+INSTRUMENTS = {td_symbol(s): s for s in UNIVERSE.values() if s.cusip}
 
-def instruments(query: Query) -> Answer:
-    projection = one_of(query, "projection", PROJECTIONS)
+
+def search(query: Query, projections: Tuple[str, ...], limit: int = 100) -> List[Security]:
+    """The securities with a CUSIP that an instrument search finds (shared by both providers)."""
+    projection = one_of(query, "projection", projections)
     if projection is None:
-        raise BadRequest(f"projection is required: one of {', '.join(PROJECTIONS)}")
+        raise BadRequest(f"projection is required: one of {', '.join(projections)}", "projection")
     text = query.get("symbol", "")
     if not text:
-        raise BadRequest("symbol is required")
+        raise BadRequest("symbol is required", "symbol")
     if projection in ("symbol-search", "fundamental"):
-        found = [s for s in symbols_param(query) if securities.known(s)]
+        return [INSTRUMENTS[s] for s in symbols_param(query, limit=limit) if s in INSTRUMENTS]
+    try:
+        pattern = re.compile(text if projection.endswith("regex") else re.escape(text), re.IGNORECASE)
+    except re.error as exc:
+        raise BadRequest(f"symbol is not a valid regular expression: {exc}", "symbol") from None
+    match: Callable[[Security], object]
+    if projection == "symbol-regex":
+        def match(s: Security) -> object:
+            return pattern.fullmatch(s.symbol)
+    elif projection == "search":  # Schwab: a symbol or description search
+        def match(s: Security) -> object:
+            return pattern.search(s.symbol) or pattern.search(s.description)
     else:
-        try:
-            pattern = re.compile(text if projection.endswith("regex") else re.escape(text), re.IGNORECASE)
-        except re.error as exc:
-            raise BadRequest(f"symbol is not a valid regular expression: {exc}") from None
-        match: Callable[[str], object]
-        if projection == "symbol-regex":
-            match = pattern.fullmatch
-        else:
-            def match(s: str) -> object:
-                return pattern.search(securities.description(s))
-        found = [s for s in securities.NAMES if match(s)]
+        def match(s: Security) -> object:
+            return pattern.search(s.description)
+    return [s for s in INSTRUMENTS.values() if match(s)]
+
+
+def instrument(security: Security) -> Dict[str, object]:
+    return {"cusip": security.cusip, "symbol": td_symbol(security), "description": security.description,
+            "exchange": security.exchange, "assetType": security.asset_type}
+
+
+def fundamental(security: Security) -> Dict[str, object]:
+    """TD's 46 fundamental fields (fixtures/td/fundamentals-1.json)."""
+    numbers = market.fundamentals(security)
+    ex, pay, _ = market.dividend_dates(date.today())
+    paid = security.dividend > 0
+    return {"symbol": td_symbol(security), **numbers,
+            "dividendDate": f"{ex} 00:00:00.000" if paid else " ",
+            "dividendPayDate": f"{pay} 00:00:00.000" if paid else " "}
+
+
+def instruments(query: Query) -> Answer:
     result: Dict[str, dict] = {}
-    for symbol in found:
-        result[symbol] = securities.instrument(symbol)
-        if projection == "fundamental":
-            result[symbol]["fundamental"] = securities.fundamental(symbol)
+    with_fundamentals = query.get("projection") == "fundamental"
+    for security in search(query, PROJECTIONS):
+        result[td_symbol(security)] = instrument(security)
+        if with_fundamentals:
+            result[td_symbol(security)]["fundamental"] = fundamental(security)
     return 200, result
 
 
 def instrument_by_cusip(query: Query, cusip: str) -> Answer:
-    symbol = securities.symbol_of(cusip.upper())
-    if symbol is None:
+    security = market.BY_CUSIP.get(cusip.upper())
+    if security is None:
         return 404, {"error": f"No instrument with CUSIP {cusip}"}
-    return 200, [securities.instrument(symbol)]
+    return 200, [instrument(security)]
 
 
 ROUTES: List[Tuple[re.Pattern, Callable[..., Answer]]] = [

@@ -18,7 +18,7 @@ from pyTD import config
 from pyTD.auth.flow import AuthFlow, Browser, TokenPair, new_state
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, MemCache
-from pyTD.exceptions import AuthorizationError, ConfigurationError, ReauthorizationRequired
+from pyTD.exceptions import AuthorizationError, CacheError, ConfigurationError, ReauthorizationRequired
 from pyTD.ratelimit import shared_limiter
 from pyTD.transport import Transport, parse_response
 
@@ -72,11 +72,13 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         Default: ``TD_CONFIG_DIR``, else the user's config directory.
     auth_url, api_url : str, optional
         TD's authorization page and API base URL (or a sandbox's). Default:
-        ``TD_AUTH_URL`` / ``TD_API_URL``, else TD's own.
+        ``TD_AUTH_URL`` / ``TD_API_URL``, else TD's own. Plain ``http://`` is
+        accepted for loopback hosts only, unless ``allow_insecure_http``.
     session : requests.Session, optional
         The HTTP session to use.
     timeout : float, optional
-        Seconds before a connection or a read gives up. Default: ``TD_TIMEOUT``, else 30.
+        Seconds a whole request may take (connecting and reading the whole
+        answer); a retry gets as long again. Default: ``TD_TIMEOUT``, else 30.
     retry_count : int
         Retries of a GET after a connection error, a timeout, 429 or 5xx.
     pause : float
@@ -90,6 +92,10 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
     ssl_cert, ssl_key : str, optional
         Certificate and key for an ``https`` callback URL. Default:
         ``TD_SSL_CERT`` / ``TD_SSL_KEY``, else a self-signed certificate.
+    allow_insecure_http : bool, optional
+        Accept plain ``http://`` auth and API URLs on hosts other than
+        loopback, where tokens would travel unencrypted. Default:
+        ``TD_ALLOW_INSECURE_HTTP``, else False.
 
     Raises
     ------
@@ -99,7 +105,7 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
     Examples
     --------
     >>> from pyTD.api import api
-    >>> a = api("ABCDEFG12345", "https://localhost:8080")  # doctest: +SKIP
+    >>> a = api("ABCDEFG12345", "https://127.0.0.1:8080")  # doctest: +SKIP
     >>> a.login()  # doctest: +SKIP
     >>> a.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"})  # doctest: +SKIP
     """
@@ -122,20 +128,22 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         rate_window: Optional[float] = None,
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
+        allow_insecure_http: Optional[Union[bool, str]] = None,
     ) -> None:
         self.client_id = config.client_id(consumer_key)
         callback = config.setting(callback_url, "TD_CALLBACK_URL")
         if not callback:
             raise ConfigurationError(
                 "No callback URL: pass callback_url= or set TD_CALLBACK_URL to the callback URL "
-                "registered with your app (e.g. https://localhost:8080)"
+                "registered with your app (e.g. https://127.0.0.1:8080)"
             )
         config.check_url(callback, "callback URL")
         self.callback_url = callback
         self.config_dir = config.config_dir(config_dir)
         self.store_tokens = config.store_tokens(store_tokens)
-        self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", config.AUTH_URL)
-        self.api_url = config.http_url(api_url, "TD_API_URL", config.API_URL)
+        insecure = config.allow_insecure_http(allow_insecure_http)
+        self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", config.AUTH_URL, insecure)
+        self.api_url = config.http_url(api_url, "TD_API_URL", config.API_URL, insecure)
         limit, window = config.rate_limit(rate_limit, rate_window)
         self.transport = Transport(session, config.timeout(timeout), retry_count, pause,
                                    shared_limiter(self.client_id, limit, window))
@@ -333,12 +341,19 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
 
     def _store(self, tokens: TokenPair) -> None:
         access, refresh = tokens
+        failed: Optional[CacheError] = None
         with self._lock():
             # Refresh token first: a crash in between leaves a stale access token,
             # never a lost refresh token.
-            if refresh is not None:
-                self.cache.refresh_token = refresh
-            self.cache.access_token = access
+            for name, token in (("refresh_token", refresh), ("access_token", access)):
+                if token is None:
+                    continue
+                try:
+                    setattr(self.cache, name, token)
+                except CacheError as exc:  # a full disk: the cache keeps it in memory; store the other too
+                    failed = failed or exc
+        if failed is not None:
+            raise failed
 
     def _lock(self) -> ContextManager[object]:
         lock = getattr(self.cache, "lock", None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+from pyTD.redact import printable
+
 
 class TDError(Exception):
     """Base class of all pyTD errors."""
@@ -96,11 +98,11 @@ _BY_STATUS = {
 
 
 def error_message(body: Any) -> str:
-    """Return the server's own words from an error body (JSON or text)."""
+    """Return the server's own words from an error body (JSON), as one printable line."""
     if isinstance(body, dict):
         for key in ("error_description", "error", "message", "errors"):
             if body.get(key):
-                return str(body[key])
+                return printable(body[key])
     return ""
 
 

@@ -126,7 +126,7 @@ def test_garbage_requests_do_not_stop_the_server(server_url):
 def test_provider_error_ends_the_flow_with_an_escaped_page(server_url):
     with CallbackServer(server_url, STATE) as server:
         thread, outcome = wait_in_thread(server)
-        page = get(f"{server_url}?error=access_denied&error_description=%3Cscript%3Ex%3C%2Fscript%3E")
+        page = get(f"{server_url}?error=access_denied&error_description=%3Cscript%3Ex%3C%2Fscript%3E&state={STATE}")
         thread.join()
     assert outcome["params"]["error"] == "access_denied"
     assert page.status_code == 400

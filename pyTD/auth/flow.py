@@ -14,14 +14,18 @@ The flow returns tokens; storing them is the caller's job.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
-from typing import Any, Callable, Dict, Optional, Tuple, Type, Union
-from urllib.parse import quote, urlencode, urlsplit
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
+
+import requests
 
 from pyTD.auth.tokens import Token, parse_token_response
-from pyTD.exceptions import AuthorizationError, ClientError, ReauthorizationRequired, ServerError
-from pyTD.transport import Transport, parse_response, strip_query
+from pyTD.exceptions import AuthorizationError, ReauthorizationRequired, ServerError, TDError, query_error
+from pyTD.redact import printable
+from pyTD.transport import Transport, strip_query
 
 log = logging.getLogger("pyTD")
 
@@ -142,8 +146,7 @@ class AuthFlow:
                 "code": code,
                 "client_id": self.client_id,
                 "redirect_uri": self.callback_url,
-            },
-            AuthorizationError,
+            }
         )
 
     def refresh(self, refresh_token: str, offline: bool = False) -> TokenPair:
@@ -152,45 +155,103 @@ class AuthFlow:
         Raises
         ------
         ReauthorizationRequired
-            If TD rejects the refresh token.
+            If the server says the refresh token is dead (see :func:`refresh_rejected`).
+        AuthorizationError
+            If the server rejects the consumer key; the refresh token may still be good.
+        TDError
+            A subclass for any other failure; the refresh token may still be good.
         """
         data = {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": self.client_id}
         if offline:
             data["access_type"] = "offline"
-        return self._token_request(data, ReauthorizationRequired)
+        return self._token_request(data)
 
     @staticmethod
     def _code(params: Dict[str, str]) -> str:
         if "error" in params:
-            reason = params.get("error_description") or params["error"]
+            reason = printable(params.get("error_description") or params["error"])
             raise AuthorizationError(f"TD did not authorize the app: {reason}")
         if not params.get("code"):
             raise AuthorizationError("TD's redirect carried an empty code")
         return params["code"]
 
-    def _token_request(self, data: Dict[str, str], rejected: Type[AuthorizationError]) -> TokenPair:
-        response = self.transport.send("POST", self.token_url, data=data)
+    def _token_request(self, data: Dict[str, str]) -> TokenPair:
+        # Never follow a redirect: a 307 would post the code or refresh token to another host.
+        response = self.transport.send("POST", self.token_url, data=data, allow_redirects=False, throttle=False)
+        if not 200 <= response.status_code < 300:
+            raise token_error(response, data["grant_type"], (data.get("code"), data.get("refresh_token")))
         try:
-            payload = parse_response(response)
-        except ClientError as exc:
-            if exc.status not in (400, 401):
-                raise
-            raise rejected(_rejection(exc, data["grant_type"])) from None
-        try:
-            return parse_token_response(payload)
-        except ServerError as exc:
-            exc.status, exc.url = response.status_code, strip_query(response.url)
-            raise
+            return parse_token_response(response.json())
+        except (ServerError, ValueError):  # a body that is not JSON, or JSON without usable tokens
+            # Never quote the body: it may hold tokens.
+            raise ServerError(f"The token endpoint {strip_query(response.url)} answered {response.status_code} "
+                              "without usable tokens (its body is not shown: it may hold secrets)",
+                              response.status_code, "", strip_query(response.url)) from None
 
 
-def _rejection(exc: ClientError, grant_type: str) -> str:
-    """Explain a 400/401 from the token endpoint in the user's terms."""
-    if exc.status == 401 or "invalid_client" in exc.body:
-        return "TD rejected the consumer key (invalid_client): check TD_CONSUMER_KEY"
-    if grant_type == "refresh_token":
-        return ("TD rejected the refresh token (it expired, was revoked or replaced): "
-                "log in again with `python -m pyTD login`")
-    if "redirect" in exc.body:
-        return "TD rejected the callback URL: it must match the app's registration exactly"
-    return (f"TD rejected the authorization code ({exc}): codes are single-use and expire "
-            "within minutes; log in again")
+def refresh_rejected(status: int, error: str, description: str) -> bool:
+    """True if the token endpoint's answer to a refresh says the refresh token is dead.
+
+    Only then may the tokens be deleted. RFC 6749 section 5.2 says so with
+    ``invalid_grant``; Schwab with ``unsupported_token_type`` about a
+    ``refresh_token_authentication_error``, or (2024) ``invalid_client`` with
+    "refresh token invalid". Anything else (a proxy's HTML, ``invalid_request``,
+    a plain ``invalid_client``) leaves the token as good as it was.
+    """
+    if status not in (400, 401):
+        return False
+    said = description.lower()
+    return (error == "invalid_grant"
+            or (error == "unsupported_token_type" and "refresh_token_authentication_error" in said)
+            or (error == "invalid_client" and "refresh token invalid" in said))
+
+
+def token_error(response: requests.Response, grant_type: str, secrets: Iterable[Optional[str]]) -> TDError:
+    """The typed error for a token-endpoint answer other than 2xx.
+
+    Its message and ``body`` hold the OAuth ``error`` and ``error_description``
+    only, with the code or refresh token sent blanked out if the server echoed
+    them; never the raw body.
+    """
+    status, where = response.status_code, strip_query(response.url)
+    error, description = _oauth_error(response, [s for s in secrets if s])
+    refresh = grant_type == "refresh_token"
+    if 300 <= status < 400:
+        target = strip_query(urljoin(response.url, response.headers.get("Location", "")))
+        return query_error(status, f"The token endpoint {where} answered {status}, a redirect to {target}: "
+                                   "pyTD never sends tokens or codes on. Check api_url."
+                                   + (" The stored tokens are kept." if refresh else ""), "", where)
+    if refresh and refresh_rejected(status, error, description):
+        return ReauthorizationRequired("TD rejected the refresh token (it expired, was revoked or replaced): "
+                                       "log in again with `python -m pyTD login`")
+    if status == 401 or error == "invalid_client":
+        return AuthorizationError("TD rejected the consumer key (invalid_client): check TD_CONSUMER_KEY"
+                                  + (". The stored tokens are kept." if refresh else ""))
+    said = ": ".join(part for part in (error, description) if part)
+    if status == 400 and not refresh:
+        if "redirect" in said:
+            return AuthorizationError("TD rejected the callback URL: it must match the app's registration exactly")
+        return AuthorizationError(f"TD rejected the authorization code ({said or status}): codes are single-use "
+                                  "and expire within minutes; log in again")
+    message = f"{status} {printable(response.reason or '')}".strip() + f" from POST {where}"
+    body = json.dumps({"error": error, "error_description": description}) if said else ""
+    return query_error(status, message + (f": {said}" if said else "")
+                       + (". The stored tokens are kept." if refresh else ""), body, where)
+
+
+def _oauth_error(response: requests.Response, secrets: Iterable[str]) -> Tuple[str, str]:
+    """``(error, error_description)`` of an OAuth error body, printable, without the secrets; else blanks."""
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    fields = []
+    for key in ("error", "error_description"):
+        text = str(body.get(key) or "")
+        for secret in secrets:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+                text = text.replace(form, "[redacted]")
+        fields.append(printable(text))
+    return fields[0], fields[1]

@@ -139,21 +139,16 @@ class PrivateDir:
         """'a symbolic link', 'a FIFO', ... if ``name`` is there and is not a regular file."""
         where, at = self._at(name)
         try:
-            mode = os.stat(where, follow_symlinks=False, **at).st_mode
+            return _kind(os.stat(where, follow_symlinks=False, **at).st_mode)
         except OSError:
             return ""
-        for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"),
-                           (stat.S_ISDIR, "a directory"), (stat.S_ISSOCK, "a socket"),
-                           (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
-            if test(mode):
-                return kind
-        return ""
 
     def _check_file(self, fd: int, name: str, what: str, secret: bool) -> None:
         st = os.fstat(fd)
         path = os.path.join(self.path, name)
         if not stat.S_ISREG(st.st_mode):
-            raise CacheError(f"The {what} {path} is not a regular file: pyTD does not use it. Remove it.")
+            raise CacheError(f"The {what} {path} is {_kind(st.st_mode)}, not a regular file: pyTD does not use it. "
+                             "Remove it.")
         check_owner(st, path, what)
         mode = stat.S_IMODE(st.st_mode)
         if POSIX and secret and mode & 0o077:
@@ -303,6 +298,14 @@ class PrivateDir:
             except BaseException:
                 os.close(fd)
                 raise
+
+
+def _kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISLNK, "a symbolic link"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISDIR, "a directory"),
+                       (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device")):
+        if test(mode):
+            return kind
+    return "" if stat.S_ISREG(mode) else "a special file"
 
 
 def lock_timeout(path: str, timeout: float) -> CacheError:

@@ -86,7 +86,10 @@ class DiskCache(TokenCache):
         if not exists and os.access(self.config_dir, os.W_OK):  # a read-only directory is read as it is
             with self.lock():
                 if self._stamp() is None:
-                    self._save((None, None))
+                    try:
+                        self._save((None, None))
+                    except CacheError:  # a full disk: nothing is lost, and the first real write says so
+                        self._unsaved = None
 
     def clear(self) -> None:
         """Forget both tokens; the (now empty) file stays."""

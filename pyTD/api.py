@@ -59,7 +59,7 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         The app's consumer key (``@AMER.OAUTHAP`` is added when absent).
         Default: ``TD_CONSUMER_KEY``.
     callback_url : str, optional
-        The app's registered callback URL, e.g. ``https://localhost:8080``.
+        The app's registered callback URL, e.g. ``https://127.0.0.1:8080``.
         Default: ``TD_CALLBACK_URL``.
     store_tokens : bool, optional
         Keep tokens on disk between runs. Default: ``TD_STORE_TOKENS``, else True.

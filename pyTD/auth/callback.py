@@ -67,7 +67,7 @@ def callback_address(callback_url: str) -> Tuple[str, int, str, bool]:
     if parts.scheme not in ("http", "https") or not host:
         raise ConfigurationError(
             f"The callback URL {callback_url!r} must be an http:// or https:// URL, "
-            "e.g. https://localhost:8080"
+            "e.g. https://127.0.0.1:8080"
         )
     if host not in LOOPBACK_HOSTS:
         raise ConfigurationError(
@@ -76,8 +76,8 @@ def callback_address(callback_url: str) -> Tuple[str, int, str, bool]:
         )
     if not port:
         raise ConfigurationError(
-            f"The callback URL {callback_url!r} has no port, so the login server cannot know where "
-            "to listen. Register a callback URL with a port (e.g. https://localhost:8080), "
+            f"The callback URL {callback_url!r} has no port (or port 0), so the login server cannot know "
+            "where the browser will go. Register a callback URL with a port (e.g. https://127.0.0.1:8080), "
             "or use login_manual()."
         )
     return LOOPBACK_HOSTS[host], port, parts.path or "/", parts.scheme == "https"
@@ -294,7 +294,7 @@ def _bind(host: str, port: int, owner: CallbackServer, required: bool) -> Option
             why = f"port {port} on {host} is already in use (is another login running?)"
         elif exc.errno == errno.EACCES:
             why = (f"listening on port {port} is not permitted (ports below 1024 need privileges; "
-                   "register a callback URL with a higher port, e.g. https://localhost:8080)")
+                   "register a callback URL with a higher port, e.g. https://127.0.0.1:8080)")
         else:
             why = f"cannot listen on {host} port {port}: {exc.strerror or exc}"
         raise ConfigurationError(f"The login callback server could not start: {why}") from None

@@ -4,10 +4,7 @@ import errno
 import http.server
 import os
 import pickle
-import shutil
-import socket
 import subprocess
-import tempfile
 import threading
 import time
 import traceback
@@ -50,10 +47,10 @@ class Occupant:
     """Another user's process listening on ``(host, port)`` until stopped."""
 
     def __init__(self, host, port, uid=OTHER_UID):
-        code = ("import os, socket, sys, time; os.setgroups([]); os.setgid(%d); os.setuid(%d);"
+        code = (f"import os, socket, sys, time; os.setgroups([]); os.setgid({uid}); os.setuid({uid});"
                 "s = socket.socket(socket.AF_INET6 if ':' in sys.argv[1] else socket.AF_INET);"
                 "s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(); print('listening', os.getuid(), flush=True);"
-                "time.sleep(60)") % (uid, uid)
+                "time.sleep(60)")
         self.proc = subprocess.Popen(["python3", "-c", code, host, str(port)], stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().split()
         assert line == ["listening", str(uid)], line
@@ -61,15 +58,6 @@ class Occupant:
     def stop(self):
         self.proc.kill()
         self.proc.wait()
-
-
-@pytest.fixture
-def shared_dir():
-    """A directory other users may enter (unlike pytest's tmp_path), removed afterwards."""
-    path = tempfile.mkdtemp(prefix="pyTD-hostile-")
-    os.chmod(path, 0o711)
-    yield path
-    shutil.rmtree(path, ignore_errors=True)
 
 
 # -- servers --------------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@ a 64 KiB tmpfs)."""
 import json
 import multiprocessing
 import os
+import shutil
 import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -21,11 +23,20 @@ from pyTD.exceptions import CacheError
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
 from .conftest import CONSUMER_KEY
-from .hostile import OTHER_UID, FullDisk, as_user, needs_root, shared_dir  # noqa: F401 - a fixture
+from .hostile import OTHER_UID, FullDisk, as_user, needs_root
 
 ACCESS = Token("access+/=secret", time.time(), 1800)
 REFRESH = Token("refresh+/=secret", time.time(), 7776000)
 fork = multiprocessing.get_context("fork")
+
+
+@pytest.fixture
+def shared_dir():
+    """A directory other users may enter (unlike pytest's tmp_path), removed afterwards."""
+    path = tempfile.mkdtemp(prefix="pyTD-hostile-")
+    os.chmod(path, 0o711)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def mode(path):
@@ -143,8 +154,8 @@ def test_a_lock_file_held_by_another_user_is_explained_at_once(tmp_path):
     os.chown(cache.lock_path, OTHER_UID, OTHER_UID)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR);"
-         "os.setgid(%d); os.setuid(%d); fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)"
-         % (OTHER_UID, OTHER_UID), cache.lock_path], stdout=subprocess.PIPE, text=True)
+         f"os.setgid({OTHER_UID}); os.setuid({OTHER_UID}); fcntl.flock(fd, fcntl.LOCK_EX);"
+         "print('held', flush=True); time.sleep(60)", cache.lock_path], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         start = time.monotonic()

@@ -6,7 +6,7 @@ they are safe to log and to show to users.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Type
 
 from pyTD.redact import printable
 
@@ -109,7 +109,7 @@ def error_message(body: Any) -> str:
 def query_error(status: int, message: str, body: str = "", url: Optional[str] = None) -> TDQueryError:
     """Build the :class:`TDQueryError` subclass that matches an HTTP status."""
     if status >= 500:
-        cls: type = ServerError
+        cls: Type[TDQueryError] = ServerError
     else:
         cls = _BY_STATUS.get(status, ClientError if 400 <= status < 500 else TDQueryError)
     return cls(message, status=status, body=body, url=url)

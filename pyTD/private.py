@@ -167,7 +167,7 @@ class PrivateDir:
         except FileNotFoundError:
             return None
         try:
-            chunks = []
+            chunks: List[bytes] = []
             while True:
                 chunk = os.read(fd, 65536)
                 if not chunk:

@@ -80,12 +80,12 @@ class Token:
         return f"<Token expires={expiry} valid={self.valid}>"
 
 
-def _number(value: object, low: float, high: float, name: str) -> float:
+def _number(value: Any, low: float, high: float, name: str) -> float:
     """``value`` as a finite float within ``[low, high]``, else ValueError (NaN and infinity included)."""
     if isinstance(value, bool):
         raise ValueError(f"{name} must be a number")
     try:
-        number = float(value)  # type: ignore[arg-type] - ValueError or TypeError for anything else
+        number = float(value)  # ValueError or TypeError for anything but a number
     except OverflowError:
         number = math.inf
     if not (math.isfinite(number) and low <= number <= high):

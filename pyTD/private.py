@@ -284,7 +284,7 @@ class PrivateDir:
         """
         import fcntl
 
-        fd = self._open(name, os.O_RDWR | os.O_CREAT, "lock file")
+        fd = self._open(name, os.O_RDWR | os.O_CREAT, "lock file", secret=False)  # it holds nothing
         deadline = time.monotonic() + timeout
         while True:
             try:

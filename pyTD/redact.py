@@ -7,8 +7,8 @@ import re
 import unicodedata
 
 _SHOWN_LIMIT = 300
-# A query string or a fragment (which carry codes and tokens), and the user:password@ of a URL.
-_QUERY = re.compile(r"[?#][^\s\"'<>]*")
+# A query string (name=value ...) or a URL's fragment, which carry codes and tokens; and the user:password@ of a URL.
+_QUERY = re.compile(r"\?[^\s\"'<>]*=[^\s\"'<>]*|(?<=[\w/])#[^\s\"'<>]+")
 _USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")
 
 

@@ -111,7 +111,7 @@ def http_url(value: Optional[str], env_var: str, default: Optional[str] = None, 
     parts = check_url(url, env_var)
     if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname or ""):
         raise ConfigurationError(
-            f"{env_var}: {url!r} is plain http to {parts.hostname}, so tokens would travel unencrypted. "
+            f"{env_var}: {shown(url)!r} is plain http to {parts.hostname}, so tokens would travel unencrypted. "
             "Use https, or pass allow_insecure_http=True (TD_ALLOW_INSECURE_HTTP=true) if you must."
         )
     return url.rstrip("/")

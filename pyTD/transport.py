@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from pyTD.config import MAX_SECONDS
 from pyTD.deadline import DeadlineExceeded, deadline, watch
 from pyTD.exceptions import (
     ConfigurationError,
@@ -32,7 +33,6 @@ _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _MAX_RETRY_AFTER = 60.0
 _MAX_BACKOFF = 60.0
-_MAX_TIMEOUT = 86400.0
 _BODY_LIMIT = 2000
 _CHUNK = 65536
 _NOT_JSON = object()
@@ -87,8 +87,8 @@ class Transport:
         pause: float = 0.5,
         limiter: Optional[RateLimiter] = None,
     ) -> None:
-        if not isinstance(timeout, (int, float)) or not 0 < timeout <= _MAX_TIMEOUT:
-            raise ValueError(f"timeout must be a number of seconds above 0 and at most {_MAX_TIMEOUT:g}")
+        if not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_SECONDS:
+            raise ValueError(f"timeout must be a number of seconds above 0 and at most {MAX_SECONDS:g}")
         if retry_count < 0 or not 0 <= pause <= _MAX_BACKOFF:
             raise ValueError(f"retry_count must not be negative, and pause must be between 0 and {_MAX_BACKOFF:g} s")
         self.session = session if session is not None else requests.Session()

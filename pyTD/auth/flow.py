@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Union
 from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
 
 import requests
@@ -206,15 +206,15 @@ def refresh_rejected(status: int, error: str, description: str) -> bool:
             or (error == "invalid_client" and "refresh token invalid" in said))
 
 
-def token_error(response: requests.Response, grant_type: str, secrets: Iterable[Optional[str]]) -> TDError:
+def token_error(response: requests.Response, grant_type: str, sent: Iterable[Optional[str]]) -> TDError:
     """The typed error for a token-endpoint answer other than 2xx.
 
     Its message and ``body`` hold the OAuth ``error`` and ``error_description``
-    only, with the code or refresh token sent blanked out if the server echoed
-    them; never the raw body.
+    only, with the ``sent`` secrets (the code or refresh token) blanked out if
+    the server echoed them; never the raw body.
     """
     status, where = response.status_code, strip_query(response.url)
-    error, description = _oauth_error(response, [s for s in secrets if s])
+    error, description = _oauth_error(response, [secret for secret in sent if secret])
     refresh = grant_type == "refresh_token"
     if 300 <= status < 400:
         target = strip_query(urljoin(response.url, response.headers.get("Location", "")))
@@ -239,7 +239,7 @@ def token_error(response: requests.Response, grant_type: str, secrets: Iterable[
                        + (". The stored tokens are kept." if refresh else ""), body, where)
 
 
-def _oauth_error(response: requests.Response, secrets: Iterable[str]) -> Tuple[str, str]:
+def _oauth_error(response: requests.Response, hidden: Sequence[str]) -> Tuple[str, str]:
     """``(error, error_description)`` of an OAuth error body, printable, without the secrets; else blanks."""
     try:
         body = response.json()
@@ -250,7 +250,7 @@ def _oauth_error(response: requests.Response, secrets: Iterable[str]) -> Tuple[s
     fields = []
     for key in ("error", "error_description"):
         text = str(body.get(key) or "")
-        for secret in secrets:
+        for secret in hidden:
             for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
                 text = text.replace(form, "[redacted]")
         fields.append(printable(text))

@@ -37,10 +37,13 @@ class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD'
     auth_url, api_url : str, optional
         The provider's authorization page and API base URL (or a sandbox's).
         Default: ``TD_AUTH_URL`` / ``TD_API_URL``, else the provider's own.
+        Plain ``http://`` is accepted for loopback hosts only, unless
+        ``allow_insecure_http``.
     session : requests.Session, optional
         The HTTP session to use.
     timeout : float, optional
-        Seconds before a connection or a read gives up. Default: ``TD_TIMEOUT``, else 30.
+        Seconds a whole request may take (connecting and reading the whole
+        answer); a retry gets as long again. Default: ``TD_TIMEOUT``, else 30.
     retry_count : int
         Retries of a GET after a connection error, a timeout, 429 or 5xx.
     pause : float
@@ -58,6 +61,10 @@ class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD'
         The time zone naive dates are read in and pandas datetimes are shown
         in (an IANA name such as ``"UTC"``). Default: ``TD_TIMEZONE``, else
         ``America/New_York``, where the markets are.
+    allow_insecure_http : bool, optional
+        Accept plain ``http://`` auth and API URLs on hosts other than
+        loopback, where tokens would travel unencrypted. Default:
+        ``TD_ALLOW_INSECURE_HTTP``, else False.
 
     Attributes
     ----------

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from pyTD import __version__
 from pyTD.exceptions import TDError
+from pyTD.redact import SecretFilter, printable
 
 DEMO_SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOGL", "TSLA"]
 Column = Tuple[str, Optional[str], Callable[[Any], str]]  # title, field (None: the whole record), format
@@ -23,12 +24,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; return the exit status."""
     args = _parser().parse_args(argv)
     if args.verbose:
-        logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO,
-                            format="%(levelname)s %(name)s: %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        handler.addFilter(SecretFilter())  # urllib3 logs request lines, queries (codes) included
+        logging.basicConfig(level=logging.DEBUG if args.verbose > 1 else logging.INFO, handlers=[handler])
     try:
         return args.run(args) or 0
     except (TDError, ValueError) as exc:
-        print(f"pyTD: error: {exc}", file=sys.stderr)
+        print(f"pyTD: error: {printable(exc, 2000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pyTD: interrupted", file=sys.stderr)

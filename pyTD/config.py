@@ -6,10 +6,12 @@ what differs by provider (URLs, client ids) is in :mod:`pyTD.providers`.
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import os
 from datetime import tzinfo
 from typing import TYPE_CHECKING, Optional, Tuple, Union
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pyTD.exceptions import ConfigurationError
 
@@ -30,12 +32,15 @@ ENV_VARS = {
     "TD_TIMEOUT": "seconds to wait for a connection or a read (``timeout``)",
     "TD_RATE_LIMIT": "requests per minute, or N/S for N per S seconds; 0 disables (``rate_limit``)",
     "TD_TIMEZONE": "time zone of naive dates and of pandas datetimes, default America/New_York (``tz``)",
+    "TD_ALLOW_INSECURE_HTTP": "allow plain http:// auth and API URLs on other hosts than loopback "
+                              "(``allow_insecure_http``)",
 }
 DEFAULT_TIMEZONE = "America/New_York"  # where the markets are
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_LIMIT = 120  # TD's limit per app on non-order endpoints
 DEFAULT_RATE_WINDOW = 60.0
+MAX_SECONDS = 86400.0  # a timeout or a rate window longer than a day is a mistake (and overflows some clocks)
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -50,18 +55,27 @@ def setting(value: Optional[str], env_var: str) -> Optional[str]:
 
 def store_tokens(value: Optional[Union[bool, str]]) -> bool:
     """Resolve ``store_tokens``: the argument, else ``TD_STORE_TOKENS``, else True."""
+    return _boolean(value, "TD_STORE_TOKENS", True)
+
+
+def allow_insecure_http(value: Optional[Union[bool, str]]) -> bool:
+    """Resolve ``allow_insecure_http``: the argument, else ``TD_ALLOW_INSECURE_HTTP``, else False."""
+    return _boolean(value, "TD_ALLOW_INSECURE_HTTP", False)
+
+
+def _boolean(value: Optional[Union[bool, str]], env_var: str, default: bool) -> bool:
     if isinstance(value, bool):
         return value
-    raw = setting(value, "TD_STORE_TOKENS")
+    raw = setting(value, env_var)
     if raw is None:
-        return True
+        return default
     word = raw.strip().lower()
     if word in _TRUE:
         return True
     if word in _FALSE:
         return False
     raise ConfigurationError(
-        f"TD_STORE_TOKENS={raw!r} is not a boolean; use true/false, 1/0 or yes/no"
+        f"{env_var}={raw!r} is not a boolean; use true/false, 1/0 or yes/no"
     )
 
 
@@ -124,26 +138,67 @@ def timezone(value: Union[str, tzinfo, None]) -> tzinfo:
         ) from None
 
 
-def http_url(value: Optional[str], env_var: str, default: Optional[str] = None) -> str:
-    """Resolve and check an http(s) URL setting; trailing slashes are dropped."""
+def http_url(value: Optional[str], env_var: str, default: Optional[str] = None, insecure: bool = False) -> str:
+    """Resolve and check an http(s) URL setting that tokens travel to; trailing slashes are dropped.
+
+    Plain ``http`` is accepted for loopback hosts only, unless ``insecure``.
+    """
     url = setting(value, env_var) or default
     if url is None:
         raise ConfigurationError(f"No URL: pass it as an argument or set {env_var}")
-    check_url(url, env_var)
+    parts = check_url(url, env_var)
+    if parts.scheme == "http" and not insecure and not is_loopback(parts.hostname or ""):
+        raise ConfigurationError(
+            f"{env_var}: {shown(url)!r} is plain http to {parts.hostname}, so tokens would travel unencrypted. "
+            "Use https, or pass allow_insecure_http=True (TD_ALLOW_INSECURE_HTTP=true) if you must."
+        )
     return url.rstrip("/")
 
 
-def check_url(url: str, name: str) -> None:
-    """Raise ConfigurationError unless ``url`` is an absolute http(s) URL with a host."""
+def check_url(url: str, name: str) -> SplitResult:
+    """Return the parts of ``url``; raise ConfigurationError unless it is an absolute http(s) URL with a host.
+
+    A URL must not carry a user name or password, a fragment, spaces or control characters.
+    """
+    problem = url_problem(url)
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
-        raise ConfigurationError(f"{name}: {url!r} is not a valid URL ({exc})") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(f"{name}: {shown(url)!r} is not a valid URL ({exc})") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or problem:
         raise ConfigurationError(
-            f"{name}: {url!r} is not a valid URL; expected e.g. https://127.0.0.1:8080"
+            f"{name}: {shown(url)!r} is not a valid URL{problem or ''}; expected e.g. https://127.0.0.1:8080"
         )
+    return parts
+
+
+def url_problem(url: str) -> str:
+    """Why ``url`` cannot be used as it is (``"": it can``): whitespace, a fragment, or a password."""
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        return " (it contains spaces or control characters)"
+    if "#" in url:
+        return " (it has a #fragment)"
+    if "@" in url.partition("?")[0].partition("//")[2].partition("/")[0]:
+        return " (it contains a user name or password)"
+    return ""
+
+
+def shown(url: str) -> str:
+    """``url`` for a message: without the user name, password, query or fragment."""
+    from pyTD.redact import printable, redact
+
+    return printable(redact(url))
+
+
+def is_loopback(host: str) -> bool:
+    """True for ``localhost`` and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def timeout(value: Optional[float]) -> float:
@@ -170,7 +225,7 @@ def rate_limit(value: Optional[Union[int, str]], window: Optional[float] = None)
         span = float(window if window is not None else (seconds or DEFAULT_RATE_WINDOW))
     except ValueError:
         limit, span = -1, 0.0
-    if limit < 0 or not span > 0:
+    if limit < 0 or not 0 < span <= MAX_SECONDS:
         raise ConfigurationError(
             f"{name}={raw!r} is not a rate limit; use a number of requests per minute "
             "(e.g. 120), N/S for N requests per S seconds (e.g. 20/2), or 0 to disable"
@@ -183,6 +238,6 @@ def _positive(value: Union[float, str], name: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         number = 0.0
-    if not number > 0 or number == float("inf"):
-        raise ConfigurationError(f"{name}={value!r} must be a positive number of seconds")
+    if not (math.isfinite(number) and 0 < number <= MAX_SECONDS):
+        raise ConfigurationError(f"{name}={value!r} must be a number of seconds above 0 and at most {MAX_SECONDS:g}")
     return number

@@ -6,7 +6,9 @@ they are safe to log and to show to users.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Optional, Type
+
+from pyTD.redact import printable
 
 
 class TDError(Exception):
@@ -110,14 +112,14 @@ def error_message(body: Any) -> str:
         return ""
     for key in ("error_description", "error", "message"):
         if isinstance(body.get(key), str) and body[key]:
-            return str(body[key])
+            return printable(body[key])
     errors = body.get("errors")
     if isinstance(errors, list) and errors:
         said = [_said(item) for item in errors]
-        return "; ".join(text for text in said if text)
+        return printable("; ".join(text for text in said if text))
     fault = body.get("fault")
     if isinstance(fault, dict) and fault.get("faultstring"):
-        return str(fault["faultstring"])
+        return printable(fault["faultstring"])
     return ""
 
 
@@ -131,7 +133,7 @@ def _said(item: Any) -> str:
 def query_error(status: int, message: str, body: str = "", url: Optional[str] = None) -> TDQueryError:
     """Build the :class:`TDQueryError` subclass that matches an HTTP status."""
     if status >= 500:
-        cls: type = ServerError
+        cls: Type[TDQueryError] = ServerError
     else:
         cls = _BY_STATUS.get(status, ClientError if 400 <= status < 500 else TDQueryError)
     return cls(message, status=status, body=body, url=url)

@@ -26,8 +26,8 @@ class RateLimiter:
     """
 
     def __init__(self, limit: int, window: float = 60.0) -> None:
-        if limit < 0 or window <= 0:
-            raise ValueError("rate limit must be >= 0 requests per a positive window")
+        if limit < 0 or not 0 < window < float("inf"):
+            raise ValueError("rate limit must be >= 0 requests per a positive, finite window")
         self.limit = limit
         self.window = window
         self._sent: Deque[float] = deque()

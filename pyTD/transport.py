@@ -1,37 +1,62 @@
-"""The one path every HTTP request takes: a session, a timeout, retries, typed errors."""
+"""The one path every HTTP request takes: a session, a deadline, retries, typed errors."""
 
 from __future__ import annotations
 
+import http.client
 import logging
+import math
 import random
 import time
-from typing import Any, Optional
+from typing import Any, Dict, Optional
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
+from pyTD.config import MAX_SECONDS
+from pyTD.deadline import DeadlineExceeded, deadline, watch
 from pyTD.exceptions import (
+    ConfigurationError,
     ServerError,
     TDConnectionError,
+    TDError,
     TDQueryError,
     error_message,
     query_error,
 )
 from pyTD.ratelimit import RateLimiter
+from pyTD.redact import printable
 
 log = logging.getLogger("pyTD")
 
 _RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS"})
 _MAX_RETRY_AFTER = 60.0
+_MAX_BACKOFF = 60.0
 _BODY_LIMIT = 2000
+_CHUNK = 65536
 _NOT_JSON = object()
+# Failures worth another attempt of an idempotent request: the network, not the request, went wrong.
+_TRANSIENT = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
+# Failures of the request itself: a malformed URL or header, a body that cannot be encoded.
+_UNSENDABLE = (requests.exceptions.InvalidURL, requests.exceptions.InvalidHeader, requests.exceptions.MissingSchema,
+               requests.exceptions.InvalidSchema, requests.exceptions.URLRequired, requests.exceptions.InvalidJSONError,
+               http.client.InvalidURL, ValueError)
+# Everything else requests, urllib3 and the socket layer may raise.
+_OTHER = (requests.RequestException, urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, OverflowError,
+          ValueError)
 
 
 def strip_query(url: str) -> str:
-    """Return ``url`` without query or fragment, for messages and logs."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+    """Return ``url`` without user name, password, query or fragment, for messages and logs."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        return "<a malformed URL>"
+    host = f"[{host}]" if ":" in host else host
+    return printable(f"{parts.scheme}://{host}{port}{parts.path}")
 
 
 class Transport:
@@ -42,7 +67,8 @@ class Transport:
     session : requests.Session, optional
         The session to use (default: a new one).
     timeout : float
-        Seconds to wait to connect and for each read; no request waits forever.
+        Seconds a whole request may take: connecting, sending, and receiving
+        the headers and the whole body. A retry gets the same time again.
     retry_count : int
         How many times a GET is retried after a connection error, a timeout,
         429 or 5xx. Other methods are never retried.
@@ -61,10 +87,10 @@ class Transport:
         pause: float = 0.5,
         limiter: Optional[RateLimiter] = None,
     ) -> None:
-        if timeout is None or timeout <= 0:
-            raise ValueError("timeout must be a positive number of seconds")
-        if retry_count < 0 or pause < 0:
-            raise ValueError("retry_count and pause must not be negative")
+        if not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_SECONDS:
+            raise ValueError(f"timeout must be a number of seconds above 0 and at most {MAX_SECONDS:g}")
+        if retry_count < 0 or not 0 <= pause <= _MAX_BACKOFF:
+            raise ValueError(f"retry_count must not be negative, and pause must be between 0 and {_MAX_BACKOFF:g} s")
         self.session = session if session is not None else requests.Session()
         self.timeout = timeout
         self.retry_count = retry_count
@@ -72,30 +98,41 @@ class Transport:
         self.limiter = limiter if limiter is not None else RateLimiter(0)
         self._warned_throttle = -float("inf")
 
-    def send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
-        """Send one request, retrying idempotent ones; return the final response.
+    def send(self, method: str, url: str, *, throttle: bool = True, **kwargs: Any) -> requests.Response:
+        """Send one request, retrying idempotent ones; return the final response, its body read.
+
+        ``throttle=False`` skips the rate limiter (for the token endpoint, whose
+        requests are rare and hold the refresh lock). ``timeout=`` overrides the
+        transport's for this request; other keywords go to :mod:`requests`.
 
         Raises
         ------
         TDConnectionError
             If the server could not be reached or did not answer in time.
+        TDError
+            A subclass for every other failure (a redirect loop, a body that
+            cannot be decoded, a malformed URL or header).
         """
         method = method.upper()
-        kwargs.setdefault("timeout", self.timeout)
+        seconds = kwargs.pop("timeout", None) or self.timeout
+        kwargs.pop("stream", None)  # the body is always read here, within the deadline
         retries = self.retry_count if method in _IDEMPOTENT else 0
         where = strip_query(url)
         for attempt in range(1, retries + 2):
-            self._throttle(method, where)
+            if throttle:
+                self._throttle(method, where)
             start = time.perf_counter()
             try:
-                response = self.session.request(method, url, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
+                response = self._attempt(method, url, seconds, kwargs)
+            except _TRANSIENT as exc:
+                why = f"Timeout: no complete answer within {seconds:g} s" if isinstance(exc, DeadlineExceeded) \
+                    else type(exc).__name__
                 if attempt > retries:
-                    raise TDConnectionError(
-                        f"{method} {where} failed after {attempt} attempt(s): {type(exc).__name__}"
-                    ) from None
-                self._wait(attempt, None, f"{type(exc).__name__} from {method} {where}")
+                    raise TDConnectionError(f"{method} {where} failed after {attempt} attempt(s): {why}") from None
+                self._wait(attempt, None, f"{why} from {method} {where}")
                 continue
+            except _OTHER as exc:
+                raise _failure(exc, f"{method} {where}") from None
             log.debug("%s %s -> %s in %.0f ms (attempt %d)", method, where, response.status_code,
                       (time.perf_counter() - start) * 1000, attempt)
             if response.status_code in _RETRY_STATUSES and attempt <= retries:
@@ -104,6 +141,31 @@ class Transport:
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, method: str, url: str, seconds: float, kwargs: Dict[str, Any]) -> requests.Response:
+        """One request, headers and body, within ``seconds``; raises DeadlineExceeded past them."""
+        watch(self.session)
+        with deadline(seconds) as limit:
+            try:
+                response = self.session.request(method, url, timeout=seconds, stream=True, **kwargs)
+                try:
+                    body = bytearray()
+                    for chunk in response.iter_content(_CHUNK):
+                        body += chunk
+                        if limit.expired:
+                            break
+                except BaseException:
+                    response.close()
+                    raise
+            except _TRANSIENT + _OTHER:
+                if limit.expired:
+                    raise DeadlineExceeded from None
+                raise
+            if limit.expired:  # the watchdog cut the answer short, or it came too slowly
+                response.close()
+                raise DeadlineExceeded
+        response._content = bytes(body)
+        return response
 
     def _throttle(self, method: str, where: str) -> None:
         waited = self.limiter.acquire()
@@ -118,7 +180,7 @@ class Transport:
                 self.limiter.limit, self.limiter.window, method, where, waited)
 
     def _wait(self, attempt: int, retry_after: Optional[str], why: str) -> None:
-        delay = self.pause * 2 ** (attempt - 1) * (1 + random.random() / 4)
+        delay = min(self.pause * 2.0 ** min(attempt - 1, 16), _MAX_BACKOFF) * (1 + random.random() / 4)
         delay = max(delay, _parse_retry_after(retry_after))
         log.warning("%s; retrying in %.2f s (attempt %d of %d)", why, delay, attempt + 1,
                     self.retry_count + 1)
@@ -128,9 +190,10 @@ class Transport:
 def _parse_retry_after(value: Optional[str]) -> float:
     """Seconds from a ``Retry-After`` header (seconds form only), capped; 0 if absent."""
     try:
-        return min(max(float(value), 0.0), _MAX_RETRY_AFTER) if value else 0.0
+        seconds = float(value) if value else 0.0
     except ValueError:
         return 0.0
+    return min(max(seconds, 0.0), _MAX_RETRY_AFTER) if math.isfinite(seconds) else 0.0
 
 
 def parse_response(response: requests.Response) -> Any:
@@ -155,7 +218,7 @@ def parse_response(response: requests.Response) -> Any:
     if response.ok:  # a 2xx whose body is not JSON
         raise ServerError(f"{where} answered {response.status_code} with a body that is not JSON",
                           response.status_code, text[:_BODY_LIMIT], strip_query(response.url))
-    said = error_message(body) or (text.strip()[:200] if body is _NOT_JSON else "")
+    said = error_message(body) or (printable(text.strip(), 200) if body is _NOT_JSON else "")
     message = f"{response.status_code} {response.reason or ''}".strip() + f" from {where}"
     if said:
         message += f": {said}"
@@ -163,3 +226,16 @@ def parse_response(response: requests.Response) -> Any:
                                       strip_query(response.url))
     raise error
 
+
+
+def _failure(exc: BaseException, what: str) -> TDError:
+    """The typed error for a request that failed other than by the network (never quoting its message,
+    which may hold a header's value or the URL's query)."""
+    name = type(exc).__name__
+    if isinstance(exc, requests.TooManyRedirects):
+        return TDQueryError(f"{what} was redirected too many times (a redirect loop?)")
+    if isinstance(exc, requests.exceptions.ContentDecodingError):
+        return ServerError(f"{what} answered with a body that cannot be decoded ({name})")
+    if isinstance(exc, _UNSENDABLE):
+        return ConfigurationError(f"{what} cannot be sent: a header or the URL is malformed ({name})")
+    return TDConnectionError(f"{what} failed: {name}")

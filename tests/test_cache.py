@@ -74,7 +74,7 @@ def test_diskcache_persists_at_once_and_other_instances_see_it(tmp_path):
 def test_diskcache_sees_a_write_from_another_process(tmp_path):
     cache = DiskCache(str(tmp_path))
     code = ("import sys; from pyTD.cache import DiskCache; from pyTD.auth.tokens import Token;"
-            "DiskCache(sys.argv[1]).refresh_token = Token('from-child', 1.0, 9e9)")
+            "DiskCache(sys.argv[1]).refresh_token = Token('from-child', 1.0, 7776000.0)")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
     assert cache.refresh_token.token == "from-child"
 
@@ -140,8 +140,8 @@ def test_empty_file_reads_as_empty_cache(tmp_path):
 
 def test_file_without_version_from_an_older_layout_is_read(tmp_path):
     (tmp_path / "tokens.json").write_text(json.dumps(
-        {"access_token": None, "refresh_token": {"token": "old", "access_time": 1.0, "expires_in": 9e9}}))
-    assert DiskCache(str(tmp_path)).refresh_token == Token("old", 1.0, 9e9)
+        {"access_token": None, "refresh_token": {"token": "old", "access_time": 1.0, "expires_in": 7776000.0}}))
+    assert DiskCache(str(tmp_path)).refresh_token == Token("old", 1.0, 7776000.0)
 
 
 def test_file_from_a_newer_version_fails_clearly_and_is_kept(tmp_path):

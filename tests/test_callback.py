@@ -4,6 +4,7 @@ import os
 import socket
 import ssl
 import stat
+import struct
 import threading
 import time
 from urllib.parse import quote
@@ -15,6 +16,8 @@ from pyTD.auth.callback import CallbackServer, callback_address, redirect_params
 from pyTD.auth.certs import server_context
 from pyTD.exceptions import AuthorizationTimeout, ConfigurationError
 from pyTD.sandbox.ports import free_port
+
+from .hostile import Occupant, needs_root
 
 STATE = "expected-state"
 CODE = "Abc+Def/Ghi=="
@@ -126,7 +129,7 @@ def test_garbage_requests_do_not_stop_the_server(server_url):
 def test_provider_error_ends_the_flow_with_an_escaped_page(server_url):
     with CallbackServer(server_url, STATE) as server:
         thread, outcome = wait_in_thread(server)
-        page = get(f"{server_url}?error=access_denied&error_description=%3Cscript%3Ex%3C%2Fscript%3E")
+        page = get(f"{server_url}?error=access_denied&error_description=%3Cscript%3Ex%3C%2Fscript%3E&state={STATE}")
         thread.join()
     assert outcome["params"]["error"] == "access_denied"
     assert page.status_code == 400
@@ -223,3 +226,116 @@ def test_user_certificate_and_bad_certificate(tmp_path):
     (tmp_path / "junk.pem").write_text("not a certificate")
     with pytest.raises(ConfigurationError, match="Cannot load"):
         server_context(str(tmp_path / "junk.pem"), key, str(tmp_path))
+
+
+# -- a hostile neighbour (issue 11) ---------------------------------------------------------------------
+
+
+def free_dual_port():
+    """A port free on both 127.0.0.1 and ::1."""
+    for _ in range(20):
+        port = free_port()
+        try:
+            with socket.socket(socket.AF_INET6) as probe:
+                probe.bind(("::1", port))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no port free on both loopback addresses")
+
+
+@pytest.fixture
+def ipv6():
+    try:
+        free_port("::1")
+    except OSError:
+        pytest.skip("no IPv6 loopback")
+
+
+def test_a_localhost_callback_is_served_on_both_loopback_addresses(ipv6):
+    """RFC 8252 section 8.3: a browser may resolve localhost to ::1 (Debian, Ubuntu, Chrome)."""
+    port = free_dual_port()
+    with CallbackServer(f"http://localhost:{port}/cb", STATE) as server:
+        thread, outcome = wait_in_thread(server)
+        assert get(f"http://[::1]:{port}/cb?code=over-v6&state={STATE}").status_code == 200
+        thread.join()
+        assert get(f"http://127.0.0.1:{port}/cb?code=late&state={STATE}").status_code == 404  # answered
+    assert outcome["params"]["code"] == "over-v6"
+    for host, family in (("127.0.0.1", socket.AF_INET), ("::1", socket.AF_INET6)):
+        with socket.socket(family) as sock, pytest.raises(ConnectionRefusedError):
+            sock.connect((host, port))
+
+
+@needs_root
+def test_another_user_on_ipv6_loopback_cannot_take_a_localhost_login(ipv6):
+    """Another local user listening on [::1] at the callback port would receive the code: refuse to start."""
+    port = free_dual_port()
+    thief = Occupant("::1", port)
+    try:
+        with pytest.raises(ConfigurationError, match=r"::1 is already in use by another program.*127\.0\.0\.1"):
+            CallbackServer(f"https://localhost:{port}/", STATE)
+        with socket.socket() as sock, pytest.raises(ConnectionRefusedError):
+            sock.connect(("127.0.0.1", port))  # the IPv4 half was closed again
+    finally:
+        thief.stop()
+
+
+def test_a_browser_that_drops_the_connection_still_completes_the_login(server_url, monkeypatch):
+    """The code arrives, then the connection resets before the page can be written (20 of 20 logins
+    then waited out their timeout). This sandbox's network stack accepts the write after the reset, so
+    the failure the kernel reports elsewhere is injected at the write."""
+    import pyTD.auth.callback
+
+    def reset(handler):
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    monkeypatch.setattr(pyTD.auth.callback._Handler, "end_headers", reset)
+    port = int(server_url.split(":")[2].split("/")[0])
+    with CallbackServer(server_url, STATE) as server:
+        thread, outcome = wait_in_thread(server, timeout=10)
+        start = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close = RST
+            sock.sendall(f"GET /callback?code=dropped&state={STATE} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        thread.join()
+        assert time.monotonic() - start < 3
+    assert outcome["params"]["code"] == "dropped"
+
+
+def test_a_completed_login_does_not_wait_for_the_page_to_be_read(server_url):
+    """A browser that never reads the page (the write blocks or fails) must not hold the login."""
+    with CallbackServer(server_url, STATE) as server:
+        assert server.handle("/callback", f"code=early&state={STATE}")[0] == 200  # recorded, no page written
+        start = time.monotonic()
+        assert server.wait(10)["code"] == "early"
+        assert time.monotonic() - start < 1
+
+
+def test_an_error_without_the_right_state_is_ignored(server_url):
+    """Anyone on the machine can send `?error=...`: without this login's state it must not end the login."""
+    with CallbackServer(server_url, STATE) as server:
+        thread, outcome = wait_in_thread(server)
+        assert get(f"{server_url}?error=access_denied").status_code == 400
+        assert get(f"{server_url}?error=access_denied&state=other").status_code == 400
+        time.sleep(0.3)
+        assert thread.is_alive() and not outcome
+        assert get(f"{server_url}?code=good&state={STATE}").status_code == 200
+        thread.join()
+    assert outcome["params"]["code"] == "good"
+
+
+@pytest.mark.parametrize("url,words", [
+    ("http://127.0.0.1:0/cb", "no port"),
+    ("http://127.0.0.1:8080/cb#frag", "fragment"),
+    ("http://127.0.0.1:8080/call back", "spaces"),
+    ("http://127.0.0.1:8080/cb\x00", "control"),
+    ("http://user:pw@127.0.0.1:8080/cb", "user name or password"),
+])
+def test_callback_urls_no_browser_can_reach_fail_at_once(url, words):
+    """These used to make the login wait its whole timeout."""
+    start = time.monotonic()
+    with pytest.raises(ConfigurationError, match=words) as info:
+        with CallbackServer(url, STATE) as server:
+            server.wait(30)
+    assert time.monotonic() - start < 2
+    assert "pw" not in str(info.value)

@@ -200,3 +200,42 @@ def test_ctrl_c_during_login_exits_130_and_closes_the_port(sandbox, config_dir, 
     assert proc.returncode == 130 and err == "pyTD: interrupted\n"
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=5)
+
+
+def test_debug_logging_never_shows_the_authorization_code():
+    """`pyTD -vv demo` used to print the code through urllib3's DEBUG log of the callback request."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TD_")}
+    done = subprocess.run([sys.executable, "-m", "pyTD", "-vv", "demo"], capture_output=True, text=True, timeout=120,
+                          stdin=subprocess.DEVNULL, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "DEBUG urllib3.connectionpool" in done.stderr and "/callback" in done.stderr  # the lines are there ...
+    assert "code=" not in done.stderr and "state=" not in done.stderr  # ... without their query strings
+    assert "Bearer" not in done.stderr and "access_token" not in done.stderr
+
+
+def test_provider_text_reaches_the_terminal_without_control_characters(cli_logged_in, capsys, sandbox):
+    import json
+
+    said = "\x1b[2J\x1b]0;pwned\x07boom\r\nFAKE: \u202eline"
+    sandbox.fail_next(1, status=400, body=json.dumps({"error": said}), path="/v1/marketdata")
+    status, _, err = run(capsys, "quote", "AAPL")
+    assert status == 1 and err.count("\n") == 1 and "boom" in err
+    assert not any(ch in err[:-1] for ch in "\x1b\x07\r\u202e")
+
+
+def test_a_denial_with_escape_sequences_is_shown_clean(client):
+    from urllib.parse import parse_qs, quote, urlsplit
+
+    import requests
+
+    from pyTD.exceptions import AuthorizationError
+
+    def browser(url):
+        state = parse_qs(urlsplit(url).query)["state"][0]
+        description = quote("\x1b[31mdenied\x1b[0m\r\nby you", safe="")
+        requests.get(f"{client.callback_url}?error=access_denied&error_description={description}&state={state}",
+                     timeout=5)
+
+    with pytest.raises(AuthorizationError, match="denied") as info:
+        client.login(open_browser=browser, timeout=10)
+    assert "\x1b" not in str(info.value) and "\r" not in str(info.value)

@@ -133,3 +133,41 @@ def test_every_environment_variable_is_documented():
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.rst")).read()
     for name in config.ENV_VARS:
         assert name in readme, name
+
+
+@pytest.mark.parametrize("var,url", [("TD_API_URL", "http://api.example.com/v1"),
+                                     ("TD_AUTH_URL", "http://auth.example.com/auth"),
+                                     ("TD_API_URL", "http://10.0.0.5:8000/v1")])
+def test_plain_http_to_another_host_is_refused_unless_allowed(monkeypatch, config_dir, var, url):
+    """Tokens (and the user's password on the login page) would travel in clear."""
+    monkeypatch.setenv(var, url)
+    with pytest.raises(ConfigurationError, match=f"{var}.*plain http.*allow_insecure_http"):
+        api("KEY", CALLBACK, config_dir=config_dir)
+    assert api("KEY", CALLBACK, config_dir=config_dir, allow_insecure_http=True)
+    monkeypatch.setenv("TD_ALLOW_INSECURE_HTTP", "true")
+    assert api("KEY", CALLBACK, config_dir=config_dir)
+    with pytest.raises(ConfigurationError):
+        api("KEY", CALLBACK, config_dir=config_dir, allow_insecure_http=False)  # the argument wins
+    monkeypatch.setenv("TD_ALLOW_INSECURE_HTTP", "perhaps")
+    with pytest.raises(ConfigurationError, match="TD_ALLOW_INSECURE_HTTP"):
+        api("KEY", CALLBACK, config_dir=config_dir)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/v1", "http://localhost:9/v1", "http://[::1]:9/v1",
+                                 "http://127.0.0.2:9/v1", "https://api.example.com/v1"])
+def test_loopback_http_and_https_need_no_permission(config_dir, url):
+    assert api("KEY", CALLBACK, config_dir=config_dir, api_url=url).api_url == url
+
+
+@pytest.mark.parametrize("url", ["https://user:hunter2@api.example.com/v1", "https://:hunter2@api.example.com/v1"])
+def test_a_password_in_a_url_is_refused_and_never_shown(config_dir, url):
+    with pytest.raises(ConfigurationError, match="user name or password") as info:
+        api("KEY", CALLBACK, config_dir=config_dir, api_url=url)
+    assert "hunter2" not in str(info.value)
+
+
+@pytest.mark.parametrize("url", ["https://api.example.com/v1#frag", "https://api.example.com/v 1",
+                                 "https://api.example.com/v1\n"])
+def test_a_url_with_a_fragment_or_spaces_is_refused(config_dir, url):
+    with pytest.raises(ConfigurationError, match="not a valid URL"):
+        api("KEY", CALLBACK, config_dir=config_dir, api_url=url)

@@ -109,3 +109,13 @@ def test_missing_keyring_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "keyring", None)
     with pytest.raises(ImportError, match=r"pyTD\[keyring\]"):
         KeyringCache()
+
+
+def test_two_quarantines_within_a_second_keep_both_entries(backend):
+    """The second used to overwrite the first: the names differed only by the second."""
+    cache = KeyringCache()
+    for garbage in ("first{", "second{", "third{"):
+        backend.set_password("pyTD", "tokens", garbage)
+        assert cache.access_token is None
+    kept = {value for (_, name), value in backend.entries.items() if ".corrupt-" in name}
+    assert kept == {"first{", "second{", "third{"}

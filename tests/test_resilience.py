@@ -8,8 +8,15 @@ import time
 import pytest
 import requests
 
-from pyTD.exceptions import RateLimitError, ServerError, TDConnectionError
+from pyTD.api import api
+from pyTD.auth.tokens import Token
+from pyTD.cache import DiskCache
+from pyTD.exceptions import ConfigurationError, RateLimitError, ServerError, TDConnectionError
 from pyTD.sandbox import HeadlessBrowser, Sandbox
+from pyTD.transport import Transport
+
+from .conftest import CONSUMER_KEY
+from .hostile import Server, reply, trickling
 
 QUOTES = "/marketdata/quotes"
 MARKETDATA = "/v1/marketdata"
@@ -195,3 +202,126 @@ def test_batched_calls_show_progress_on_a_terminal(logged_in, monkeypatch):
     monkeypatch.setattr("sys.stderr", quiet)
     logged_in.get_quotes(symbols, progress=False)
     assert quiet.getvalue() == ""
+
+
+# -- a flaky and hostile network (issue 11) ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("part", ["headers", "body"])
+def test_timeout_bounds_the_whole_request_against_a_trickling_server(part):
+    """A byte every 0.5 s used to hold a timeout=1 request for as long as the server liked."""
+    server = trickling(part)
+    try:
+        transport = Transport(timeout=1, retry_count=1, pause=0.01)
+        start = time.monotonic()
+        with pytest.raises(TDConnectionError, match="no complete answer within 1 s"):
+            transport.send("GET", server.url + "/slow")
+        assert time.monotonic() - start < 3.5  # two attempts of 1 s; the server would take 20 s each
+    finally:
+        server.close()
+    assert len(server.requests) == 2
+
+
+def test_the_refresh_lock_is_never_held_longer_than_the_timeout(tmp_path, callback_url):
+    """A trickling token endpoint held the cross-process refresh lock (and every other process) for 12 s."""
+    server = trickling("body")
+    try:
+        client = api(CONSUMER_KEY, callback_url, config_dir=str(tmp_path), api_url=server.url + "/v1", timeout=1)
+        client.cache.refresh_token = Token("REFRESH+/=", time.time(), 7776000)
+        outcome = {}
+
+        def refresh():
+            try:
+                client.refresh()
+            except Exception as exc:  # noqa: BLE001 - checked below
+                outcome["error"] = exc
+
+        thread = threading.Thread(target=refresh)
+        start = time.monotonic()
+        thread.start()
+        while not server.requests:
+            time.sleep(0.01)
+        other = DiskCache(client.cache.config_dir, client.cache.filename, lock_timeout=10)  # another "process"
+        with other.lock():
+            waited = time.monotonic() - start
+        thread.join()
+    finally:
+        server.close()
+    assert isinstance(outcome["error"], TDConnectionError)
+    assert waited < 2.0
+    assert client.cache.refresh_token.token == "REFRESH+/="
+
+
+def _broken_chunks(handler):
+    handler.send_response(200)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Transfer-Encoding", "chunked")
+    handler.end_headers()
+    handler.wfile.write(b"5\r\n{\"a\":\r\nZZ-not-a-chunk-size\r\n")
+    handler.close_connection = True
+
+
+def test_a_broken_chunked_body_is_retried_for_get_and_typed_for_post():
+    answers = iter([_broken_chunks, lambda h: reply(h, 200, b'{"ok": 1}', [("Content-Type", "application/json")])])
+    server = Server(lambda h: next(answers)(h))
+    try:
+        transport = Transport(timeout=5, retry_count=2, pause=0.01)
+        assert transport.send("GET", server.url + "/x").json() == {"ok": 1}
+        assert len(server.requests) == 2
+        broken = Server(_broken_chunks)
+        try:
+            with pytest.raises(TDConnectionError, match="ChunkedEncodingError"):
+                transport.send("POST", broken.url + "/order", json={})
+            assert len(broken.requests) == 1  # never retried: an order must not be sent twice
+        finally:
+            broken.close()
+    finally:
+        server.close()
+
+
+def test_a_body_that_cannot_be_decoded_is_a_server_error():
+    server = Server(lambda h: reply(h, 200, b"definitely not gzip",
+                                    [("Content-Type", "application/json"), ("Content-Encoding", "gzip")]))
+    try:
+        with pytest.raises(ServerError, match="cannot be decoded"):
+            Transport(timeout=5, retry_count=0).send("GET", server.url + "/x")
+    finally:
+        server.close()
+
+
+@pytest.mark.parametrize("url,kwargs", [
+    ("http://127.0.0.1:1/x", {"headers": {"Authorization": "Bearer SECRET\r\nX-Evil: 1"}}),
+    ("http://127.0.0.1:1/x", {"headers": {"X-Note": "SECRET\n"}}),
+    ("http://exa mple.com/x?token=SECRET", {}),
+    ("http://[::1/x?token=SECRET", {}),
+    ("nothttp://example.com/x?token=SECRET", {}),
+    ("http://127.0.0.1:1/x", {"json": {"n": float("nan")}, "headers": {"X": "SECRET"}}),
+])
+def test_a_request_that_cannot_be_sent_is_a_typed_error_without_secrets(url, kwargs):
+    with pytest.raises(ConfigurationError) as info:
+        Transport(timeout=5, retry_count=0).send("POST", url, **kwargs)
+    assert "SECRET" not in str(info.value) and "cannot be sent" in str(info.value)
+
+
+@pytest.mark.parametrize("name,value", [("TD_TIMEOUT", "1e300"), ("TD_TIMEOUT", "nan"), ("TD_TIMEOUT", "inf"),
+                                        ("TD_RATE_LIMIT", "5/inf"), ("TD_RATE_LIMIT", "5/nan"),
+                                        ("TD_RATE_LIMIT", "5/1e300")])
+def test_absurd_settings_are_configuration_errors_not_overflows(make_client, monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigurationError, match=name):
+        make_client()
+
+
+@pytest.mark.parametrize("kwargs", [dict(timeout=1e300), dict(timeout=float("nan")), dict(pause=1e300),
+                                    dict(pause=float("inf"))])
+def test_absurd_transport_arguments_are_value_errors(kwargs):
+    with pytest.raises(ValueError):
+        Transport(**kwargs)
+
+
+def test_a_huge_retry_count_does_not_overflow_the_back_off(monkeypatch):
+    transport = Transport(retry_count=5000, pause=0.5)
+    waits = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+    transport._wait(4000, "inf", "test")
+    assert waits and waits[0] <= 60 * 1.25

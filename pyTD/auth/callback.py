@@ -18,14 +18,20 @@ import ssl
 import threading
 import time
 from string import Template
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from pyTD.config import url_problem
 from pyTD.exceptions import AuthorizationTimeout, ConfigurationError
+from pyTD.redact import printable
 
 log = logging.getLogger("pyTD")
 
-LOOPBACK_HOSTS = {"localhost": "127.0.0.1", "127.0.0.1": "127.0.0.1", "::1": "::1"}
+# Where the server listens for each callback host. A browser may resolve ``localhost`` to either
+# address (RFC 8252 section 8.3), so both are taken: otherwise another local user could listen on
+# the other one and receive the code.
+LISTEN_ADDRESSES = {"localhost": ("127.0.0.1", "::1"), "127.0.0.1": ("127.0.0.1",), "::1": ("::1",)}
+LOOPBACK_HOSTS = {host: addresses[0] for host, addresses in LISTEN_ADDRESSES.items()}
 
 PAGE = Template("""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>pyTD: $title</title>
@@ -46,8 +52,12 @@ def callback_address(callback_url: str) -> Tuple[str, int, str, bool]:
     Raises
     ------
     ConfigurationError
-        If the URL is malformed, not http(s), not on loopback, or has no port.
+        If the URL is malformed, not http(s), not on loopback, or has no port (or port 0).
     """
+    problem = url_problem(callback_url)
+    if problem:
+        raise ConfigurationError(f"The callback URL is not a valid URL{problem}: the browser could never "
+                                 "reach it exactly as registered")
     try:
         parts = urlsplit(callback_url)
         port = parts.port
@@ -57,17 +67,17 @@ def callback_address(callback_url: str) -> Tuple[str, int, str, bool]:
     if parts.scheme not in ("http", "https") or not host:
         raise ConfigurationError(
             f"The callback URL {callback_url!r} must be an http:// or https:// URL, "
-            "e.g. https://localhost:8080"
+            "e.g. https://127.0.0.1:8080"
         )
     if host not in LOOPBACK_HOSTS:
         raise ConfigurationError(
             f"The callback URL's host {host!r} is not loopback: the login server only listens on "
             "localhost, 127.0.0.1 or [::1]. Use login_manual() or exchange_code() for other hosts."
         )
-    if port is None:
+    if not port:
         raise ConfigurationError(
-            f"The callback URL {callback_url!r} has no port, so the login server cannot know where "
-            "to listen. Register a callback URL with a port (e.g. https://localhost:8080), "
+            f"The callback URL {callback_url!r} has no port (or port 0), so the login server cannot know "
+            "where the browser will go. Register a callback URL with a port (e.g. https://127.0.0.1:8080), "
             "or use login_manual()."
         )
     return LOOPBACK_HOSTS[host], port, parts.path or "/", parts.scheme == "https"
@@ -88,10 +98,12 @@ def redirect_params(query: str) -> Dict[str, str]:
 
 
 def state_matches(params: Dict[str, str], state: Optional[str]) -> bool:
-    """True if the redirect belongs to this login.
+    """True if a pasted redirect belongs to this login.
 
     A code needs the exact state we sent. An error may come without a state
-    (TD's error redirect need not carry one), but not with a different one.
+    (TD's error redirect need not carry one), but not with a different one:
+    the user pasted it, so it is the user's answer. The callback server, which
+    anyone on the machine can reach, accepts nothing without the exact state.
     """
     if state is None:
         return True
@@ -122,21 +134,23 @@ class CallbackServer:
     """
 
     def __init__(self, callback_url: str, state: str, ssl_context: Optional[ssl.SSLContext] = None):
-        host, port, self.path, _ = callback_address(callback_url)
+        _, port, self.path, _ = callback_address(callback_url)
         self.state = state
         self.result: Optional[Dict[str, str]] = None
         self._lock = threading.Lock()
         self._done = threading.Event()
-        self._httpd = _bind(host, port, self)
-        if ssl_context is not None:
-            self._httpd.socket = ssl_context.wrap_socket(
-                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+        self._servers = _bind_all(LISTEN_ADDRESSES[(urlsplit(callback_url).hostname or "").lower()], port, self)
+        self._httpd = self._servers[0]
+        self._threads = []
+        for httpd in self._servers:
+            if ssl_context is not None:
+                httpd.socket = ssl_context.wrap_socket(httpd.socket, server_side=True, do_handshake_on_connect=False)
+            thread = threading.Thread(
+                target=httpd.serve_forever, kwargs={"poll_interval": 0.02},  # close() waits one poll
+                name="pyTD-callback", daemon=True,
             )
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02},  # close() waits one poll
-            name="pyTD-callback", daemon=True,
-        )
-        self._thread.start()
+            thread.start()
+            self._threads.append(thread)
 
     @property
     def port(self) -> int:
@@ -165,9 +179,11 @@ class CallbackServer:
 
     def close(self) -> None:
         """Stop serving and close the port."""
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        self._thread.join()
+        for httpd in self._servers:
+            httpd.shutdown()
+            httpd.server_close()
+        for thread in self._threads:
+            thread.join()
 
     def __enter__(self) -> CallbackServer:
         return self
@@ -176,28 +192,28 @@ class CallbackServer:
         self.close()
 
     def handle(self, path: str, query: str) -> Tuple[int, Tuple[str, str]]:
-        """Decide the answer to one request: ``(status, (title, message))``."""
+        """Decide the answer to one request: ``(status, (title, message))``.
+
+        The login is complete as soon as the answer is recorded here, before
+        the page is sent: a browser that drops the connection cannot stall it.
+        """
         if path != self.path:
             return 404, NOT_FOUND
         params = redirect_params(query)
         if "code" not in params and "error" not in params:
             return 400, NO_CODE
-        if not state_matches(params, self.state):
+        if params.get("state") != self.state:  # an error too: anyone on this machine can send one
             log.warning("Ignored a callback request whose state does not match this login")
             return 400, BAD_STATE
         with self._lock:
             if self.result is not None:  # the login is already answered
                 return 404, NOT_FOUND
             self.result = params
+            self._done.set()
         if "error" in params:
-            reason = params.get("error_description") or params["error"]
+            reason = printable(params.get("error_description") or params["error"])
             return 400, (DENIED[0], Template(DENIED[1]).substitute(reason=reason))
         return 200, SUCCESS
-
-    def finish(self) -> None:
-        """Called once the answer to the callback has been sent."""
-        if self.result is not None:
-            self._done.set()
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -226,7 +242,6 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
         self.wfile.flush()
         self.close_connection = True
-        owner.finish()
 
     def log_request(self, code: object = "-", size: object = "-") -> None:
         # The request line carries the code: log the path only.
@@ -249,16 +264,37 @@ class _HTTPServer6(_HTTPServer):
     address_family = socket.AF_INET6
 
 
-def _bind(host: str, port: int, owner: CallbackServer) -> _HTTPServer:
+def _bind_all(hosts: Tuple[str, ...], port: int, owner: CallbackServer) -> List[_HTTPServer]:
+    """Listen on every address of ``hosts``; the first is required, the others unless the system lacks them."""
+    servers: List[_HTTPServer] = []
+    try:
+        for host in hosts:
+            httpd = _bind(host, port, owner, required=not servers)
+            if httpd is not None:
+                servers.append(httpd)
+    except BaseException:
+        for httpd in servers:
+            httpd.server_close()
+        raise
+    return servers
+
+
+def _bind(host: str, port: int, owner: CallbackServer, required: bool) -> Optional[_HTTPServer]:
     cls = _HTTPServer6 if ":" in host else _HTTPServer
     try:
         httpd = cls((host, port), _Handler)
     except OSError as exc:
-        if exc.errno == errno.EADDRINUSE:
+        if not required and exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+            return None  # no IPv6 here: no one else can listen there either
+        if exc.errno == errno.EADDRINUSE and not required:
+            why = (f"port {port} on {host} is already in use by another program. A browser may send "
+                   "`localhost` there, so it could receive your login. Stop that program, or register "
+                   "a callback URL with 127.0.0.1 instead of localhost")
+        elif exc.errno == errno.EADDRINUSE:
             why = f"port {port} on {host} is already in use (is another login running?)"
         elif exc.errno == errno.EACCES:
             why = (f"listening on port {port} is not permitted (ports below 1024 need privileges; "
-                   "register a callback URL with a higher port, e.g. https://localhost:8080)")
+                   "register a callback URL with a higher port, e.g. https://127.0.0.1:8080)")
         else:
             why = f"cannot listen on {host} port {port}: {exc.strerror or exc}"
         raise ConfigurationError(f"The login callback server could not start: {why}") from None

@@ -9,7 +9,7 @@ import ssl
 from typing import Optional, Tuple
 
 from pyTD.exceptions import ConfigurationError
-from pyTD.private import tighten
+from pyTD.private import PrivateDir, make_private_dirs
 
 CERT_FILE = "localhost-cert.pem"
 KEY_FILE = "localhost-key.pem"
@@ -27,6 +27,13 @@ def server_context(cert: Optional[str], key: Optional[str], config_dir: str) -> 
         ``config_dir`` and reused.
     config_dir : str
         Where the self-signed certificate lives.
+
+    Raises
+    ------
+    ConfigurationError
+        If only one of ``cert`` and ``key`` is given, or they cannot be loaded.
+    CacheError
+        If the self-signed certificate cannot be kept safely in ``config_dir``.
     """
     if bool(cert) != bool(key):
         raise ConfigurationError("Give both ssl_cert and ssl_key (TD_SSL_CERT and TD_SSL_KEY), or neither")
@@ -45,13 +52,28 @@ def self_signed_certificate(config_dir: str) -> Tuple[str, str]:
 
     The certificate covers ``localhost``, ``127.0.0.1`` and ``::1``; the key
     file is readable by its owner only. Browsers warn about a self-signed
-    certificate once; accept it to finish the login.
+    certificate once; accept it to finish the login. Both files are read and
+    written like the token cache: never through a link, never from another
+    user's file.
     """
     cert_path = os.path.join(config_dir, CERT_FILE)
     key_path = os.path.join(config_dir, KEY_FILE)
-    if os.path.exists(cert_path) and os.path.exists(key_path) and not _expired(cert_path):
-        tighten(key_path, "certificate key")
-        return cert_path, key_path
+    try:
+        make_private_dirs(config_dir)
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot create the config directory {config_dir}: {exc.strerror}") from None
+    with PrivateDir(config_dir) as directory:
+        cert_pem = directory.read(CERT_FILE, "certificate", secret=False)
+        if directory.read(KEY_FILE, "certificate key") is not None and cert_pem and not _expired(cert_pem):
+            return cert_path, key_path
+        key_pem, cert_pem = _new_certificate()
+        directory.write(KEY_FILE, key_pem, "certificate key", 0o600)
+        directory.write(CERT_FILE, cert_pem, "certificate", 0o644)
+    return cert_path, key_path
+
+
+def _new_certificate() -> Tuple[bytes, bytes]:
+    """A new key and a self-signed certificate for localhost, both PEM."""
     try:
         from cryptography import x509
         from cryptography.hazmat.primitives import hashes, serialization
@@ -81,43 +103,20 @@ def self_signed_certificate(config_dir: str) -> Tuple[str, str]:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
-    os.makedirs(config_dir, mode=0o700, exist_ok=True)
-    _write_private(key_path, key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ), 0o600)
-    _write_private(cert_path, cert.public_bytes(serialization.Encoding.PEM), 0o644)
-    return cert_path, key_path
+    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _expired(cert_path: str) -> bool:
+def _expired(cert_pem: bytes) -> bool:
     """True if the certificate is unreadable or expires within a day."""
     try:
         from cryptography import x509
     except ImportError:
         return False  # cannot check, and cannot make a new one either: use it
     try:
-        with open(cert_path, "rb") as f:
-            cert = x509.load_pem_x509_certificate(f.read())
-    except (OSError, ValueError):
+        cert = x509.load_pem_x509_certificate(cert_pem)
+    except ValueError:
         return True
     soon = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)
     return cert.not_valid_after_utc < soon
-
-
-def _write_private(path: str, data: bytes, mode: int) -> None:
-    # Created with its final mode, then renamed in place: never briefly world-readable.
-    tmp = f"{path}.{os.getpid()}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise

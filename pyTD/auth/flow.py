@@ -17,15 +17,19 @@ caller's job.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Union
-from urllib.parse import quote, urlencode, urlsplit
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Optional, Sequence, Tuple, Union
+from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
+
+import requests
 
 from pyTD.auth.tokens import Token, TokenPair
-from pyTD.exceptions import AuthorizationError, ClientError, ReauthorizationRequired, ServerError
-from pyTD.transport import Transport, parse_response, strip_query
+from pyTD.exceptions import AuthorizationError, ReauthorizationRequired, ServerError, TDError, query_error
+from pyTD.redact import printable
+from pyTD.transport import Transport, strip_query
 
 if TYPE_CHECKING:
     from pyTD.providers.base import App, Provider, TokenRequest
@@ -161,42 +165,82 @@ class AuthFlow:
 
     def _code(self, params: Dict[str, str]) -> str:
         if "error" in params:
-            reason = params.get("error_description") or params["error"]
+            reason = printable(params.get("error_description") or params["error"])
             raise AuthorizationError(f"{self.provider.title} did not authorize the app: {reason}")
         if not params.get("code"):
             raise AuthorizationError(f"{self.provider.title}'s redirect carried an empty code")
         return params["code"]
 
     def _token_request(self, request: TokenRequest, refreshed: Optional[Token]) -> TokenPair:
-        response = self.transport.send("POST", self.token_url, data=request.data, headers=request.headers)
+        # Never follow a redirect: a 307 would post the code or refresh token to another host.
+        response = self.transport.send("POST", self.token_url, data=request.data, headers=request.headers,
+                                       allow_redirects=False, throttle=False)
+        if not 200 <= response.status_code < 300:
+            sent = (request.data.get("code"), request.data.get("refresh_token"))
+            raise token_error(self.provider, response, refreshed is not None, sent)
         try:
-            payload = parse_response(response)
-        except ClientError as exc:
-            if exc.status not in (400, 401):
-                raise
-            raise self._rejection(exc, refreshed is not None) from None
-        try:
-            return self.provider.read_tokens(payload, time.time(), refreshed)
-        except ServerError as exc:
-            exc.status, exc.url = response.status_code, strip_query(response.url)
-            raise
+            return self.provider.read_tokens(response.json(), time.time(), refreshed)
+        except (ServerError, ValueError):  # a body that is not JSON, or JSON without usable tokens
+            # Never quote the body: it may hold tokens.
+            raise ServerError(f"The token endpoint {strip_query(response.url)} answered {response.status_code} "
+                              "without usable tokens (its body is not shown: it may hold secrets)",
+                              response.status_code, "", strip_query(response.url)) from None
 
-    def _rejection(self, exc: ClientError, refreshing: bool) -> AuthorizationError:
-        """Explain a 400/401 from the token endpoint in the user's terms."""
-        title, body = self.provider.title, exc.body
-        if refreshing and self.provider.refresh_token_dead(exc.status or 0, body):
-            return ReauthorizationRequired(f"{title} rejected the refresh token (it expired, was revoked or "
-                                           f"replaced): {self.provider.relogin_advice()}")
-        if exc.status == 401 or "invalid_client" in body:
-            what = "app key or secret (check TD_CONSUMER_KEY and TD_CLIENT_SECRET)" if self.provider.needs_secret \
-                else "consumer key (check TD_CONSUMER_KEY)"
-            return AuthorizationError(f"{title} rejected the {what}: {exc}")
-        if refreshing:
-            return AuthorizationError(f"{title} refused to refresh the access token; the stored tokens are "
-                                      f"kept: {exc}")
-        if "redirect" in body:
-            return AuthorizationError(f"{title} rejected the callback URL: it must match the app's "
-                                      "registration exactly")
-        return AuthorizationError(f"{title} rejected the authorization code ({exc}): codes are single-use "
-                                  "and expire quickly; log in again")
 
+def token_error(provider: Provider, response: requests.Response, refresh: bool,
+                sent: Iterable[Optional[str]]) -> TDError:
+    """The typed error for a token-endpoint answer other than 2xx.
+
+    Only a refresh token the provider calls dead gives ReauthorizationRequired
+    (the caller then deletes the tokens); every other failure keeps them. The
+    message and ``body`` hold the OAuth ``error`` and ``error_description``
+    only, with the ``sent`` secrets (the code or refresh token) blanked out if
+    the server echoed them; never the raw body.
+    """
+    status, where, title = response.status_code, strip_query(response.url), provider.title
+    error, description = oauth_error(response, [secret for secret in sent if secret])
+    kept = " The stored tokens are kept." if refresh else ""
+    if 300 <= status < 400:
+        target = strip_query(urljoin(response.url, response.headers.get("Location", "")))
+        return query_error(status, f"The token endpoint {where} answered {status}, a redirect to {target}: "
+                                   f"pyTD never sends tokens or codes on. Check api_url.{kept}", "", where)
+    if refresh and provider.refresh_token_dead(status, error, description):
+        return ReauthorizationRequired(f"{title} rejected the refresh token (it expired, was revoked or "
+                                       f"replaced): {provider.relogin_advice()}")
+    if status == 401 or error == "invalid_client":
+        what = "app key or secret (check TD_CONSUMER_KEY and TD_CLIENT_SECRET)" if provider.needs_secret \
+            else "consumer key (check TD_CONSUMER_KEY)"
+        return AuthorizationError(f"{title} rejected the {what}: invalid_client.{kept}")
+    said = ": ".join(part for part in (error, description) if part)
+    if status == 400 and not refresh:
+        if "redirect" in said:
+            return AuthorizationError(f"{title} rejected the callback URL: it must match the app's registration "
+                                      "exactly")
+        return AuthorizationError(f"{title} rejected the authorization code ({said or status}): codes are "
+                                  "single-use and expire quickly; log in again")
+    message = f"{status} {printable(response.reason or '')}".strip() + f" from POST {where}"
+    body = json.dumps({"error": error, "error_description": description}) if said else ""
+    return query_error(status, message + (f": {said}" if said else "") + ("." if kept and said else "") + kept,
+                       body, where)
+
+
+def oauth_error(response: requests.Response, hidden: Sequence[str]) -> Tuple[str, str]:
+    """``(error, error_description)`` of an OAuth error body, printable, without the secrets; else blanks.
+
+    Schwab nests a JSON document in ``error_description``
+    (``400 Bad Request: "{...}"``): it stays text here, which the providers' rules read.
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        return "", ""
+    if not isinstance(body, dict):
+        return "", ""
+    fields = []
+    for key in ("error", "error_description"):
+        text = str(body.get(key) or "")
+        for secret in hidden:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret)}:
+                text = text.replace(form, "[redacted]")
+        fields.append(printable(text))
+    return fields[0], fields[1]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import math
 import time
 from datetime import datetime, timezone
 from typing import Any, Dict, Optional, Tuple
 
 from pyTD.exceptions import ServerError
+
+MAX_LIFETIME = 10 * 366 * 86400.0  # no token lives longer than ten years; a larger lifetime is an error
+_LATEST_ISSUE = 4102444800.0  # 2100-01-01: later issue times are nonsense (and would not print)
 
 
 class Token:
@@ -29,11 +33,12 @@ class Token:
     __slots__ = ("token", "access_time", "expires_in")
 
     def __init__(self, token: str, access_time: float, expires_in: float) -> None:
-        if not isinstance(token, str) or not token:
-            raise ValueError("token must be a non-empty string")
+        if not isinstance(token, str) or not token or not all("!" <= ch <= "~" for ch in token):
+            # A bearer token is printable ASCII without spaces (RFC 6750); anything else could split a header.
+            raise ValueError("token must be a non-empty string of printable ASCII characters without spaces")
         self.token = token
-        self.access_time = float(access_time)
-        self.expires_in = float(expires_in)
+        self.access_time = _number(access_time, 0, _LATEST_ISSUE, "access_time")
+        self.expires_in = _number(expires_in, 0, MAX_LIFETIME, "expires_in")
 
     @property
     def expiry(self) -> float:
@@ -75,7 +80,20 @@ class Token:
         return f"<Token expires={expiry} valid={self.valid}>"
 
 
-TokenPair = Tuple["Token", Optional["Token"]]
+def _number(value: Any, low: float, high: float, name: str) -> float:
+    """``value`` as a finite float within ``[low, high]``, else ValueError (NaN and infinity included)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be a number")
+    try:
+        number = float(value)  # ValueError or TypeError for anything but a number
+    except OverflowError:
+        number = math.inf
+    if not (math.isfinite(number) and low <= number <= high):
+        raise ValueError(f"{name} must be between {low:g} and {high:g}")
+    return number
+
+
+TokenPair = Tuple[Token, Optional[Token]]
 
 
 def parse_token_response(payload: Any, now: Optional[float] = None, *, refresh_issued: Optional[float] = None,
@@ -111,5 +129,6 @@ def parse_token_response(payload: Any, now: Optional[float] = None, *, refresh_i
             refresh = Token(payload["refresh_token"], issued, lifetime)  # type: ignore[arg-type]
     except (KeyError, TypeError, ValueError, AttributeError):
         # Never echo the payload: it may hold a token.
-        raise ServerError("The token endpoint answered without a usable access token") from None
+        raise ServerError("The token endpoint answered without a usable access token (a token or its "
+                          "lifetime is missing or malformed)") from None
     return access, refresh

@@ -2,25 +2,26 @@
 
 The file is written atomically (temporary file, fsync, ``os.replace``), is
 readable by its owner only (0600), and is guarded by a lock file beside it.
+The directory and the files are opened without trusting anyone else (see
+:mod:`pyTD.private`).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import tempfile
-import time
-from typing import ContextManager, Optional, Tuple
+from typing import Any, ContextManager, Optional, Tuple
 
 from pyTD import config
 from pyTD.cache.base import TokenCache
-from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
+from pyTD.cache.format import Tokens, UnsupportedFormat, aside_name, decode, encode
 from pyTD.exceptions import CacheError
-from pyTD.private import tighten
+from pyTD.private import POSIX, PrivateDir, lock_timeout, make_private_dirs, unlock
 
 log = logging.getLogger("pyTD")
 
 DEFAULT_FILENAME = "tokens.json"
+Stamp = Tuple[int, int, int]
 
 
 class DiskCache(TokenCache):
@@ -44,6 +45,15 @@ class DiskCache(TokenCache):
     process are seen. A file that cannot be decoded is renamed aside
     (``<name>.corrupt-<timestamp>``) with a warning, and the cache reads as
     empty: log in again.
+
+    The directory and the file must belong to this user and be writable by no
+    one else; the file must be a regular file (not a link or a FIFO). Anything
+    else raises :class:`~pyTD.exceptions.CacheError` rather than trusting it.
+    A read-only directory can still be read.
+
+    If a write fails (a full disk), the new tokens are kept in memory, so this
+    process keeps working, and :class:`~pyTD.exceptions.CacheError` says so;
+    the next successful write stores them.
     """
 
     def __init__(
@@ -54,8 +64,6 @@ class DiskCache(TokenCache):
         lock_timeout: float = 30,
     ) -> None:
         super().__init__()
-        from filelock import FileLock
-
         self.config_dir = config.config_dir(config_dir)
         self.filename = filename or DEFAULT_FILENAME
         if os.path.basename(self.filename) != self.filename or self.filename in (".", ".."):
@@ -63,18 +71,25 @@ class DiskCache(TokenCache):
         self.path = os.path.join(self.config_dir, self.filename)
         self.lock_path = self.path + ".lock"
         self.lock_timeout = lock_timeout
-        self._file_lock = FileLock(self.lock_path, timeout=lock_timeout, mode=0o600)
-        self._seen: Optional[Tuple[int, int, int]] = None
+        self._lock_fd: Any = None  # the held lock: a descriptor (POSIX) or a filelock.FileLock
+        self._lock_depth = 0
+        self._seen: Optional[Stamp] = None
         self._tokens: Tokens = (None, None)
+        self._unsaved: Optional[Tokens] = None  # newer than the file: its write failed
+        self._unsaved_over: Optional[Stamp] = None  # the file those tokens are newer than
         try:
-            os.makedirs(self.config_dir, mode=0o700, exist_ok=True)
-            with self.lock():
-                if not os.path.exists(self.path):
-                    self._save((None, None))
-                else:
-                    tighten(self.path, "token cache")
+            make_private_dirs(self.config_dir)
         except OSError as exc:
             raise CacheError(f"Cannot create the token cache {self.path}: {exc.strerror}") from None
+        with PrivateDir(self.config_dir) as directory:
+            exists = directory.read(self.filename, "token cache") is not None  # checks the file too
+        if not exists and os.access(self.config_dir, os.W_OK):  # a read-only directory is read as it is
+            with self.lock():
+                if self._stamp() is None:
+                    try:
+                        self._save((None, None))
+                    except CacheError:  # a full disk: nothing is lost, and the first real write says so
+                        self._unsaved = None
 
     def clear(self) -> None:
         """Forget both tokens; the (now empty) file stays."""
@@ -89,15 +104,26 @@ class DiskCache(TokenCache):
 
     # -- the file -------------------------------------------------------------
 
+    def _stamp(self) -> Optional[Stamp]:
+        try:
+            st = os.stat(self.path, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise CacheError(f"Cannot read the token cache {self.path}: {exc.strerror}") from None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
     def _load(self) -> Tokens:
         """Return the tokens in the file, re-reading it only when it changed."""
-        try:
-            st = os.stat(self.path)
-        except FileNotFoundError:
+        stamp = self._stamp()
+        if self._unsaved is not None:
+            if stamp == self._unsaved_over:
+                return self._unsaved
+            self._unsaved = None  # another process wrote the file since: its tokens are newer
+            log.info("The token cache %s was written by another process; using its tokens", self.path)
+        if stamp is None:
             self._seen, self._tokens = None, (None, None)
-            return self._tokens
-        stamp = (st.st_ino, st.st_mtime_ns, st.st_size)
-        if stamp != self._seen:
+        elif stamp != self._seen:
             self._tokens = self._read()
             self._seen = stamp
         return self._tokens
@@ -116,13 +142,8 @@ class DiskCache(TokenCache):
                 return self._quarantine()
 
     def _raw(self) -> bytes:
-        try:
-            with open(self.path, "rb") as f:
-                return f.read()
-        except FileNotFoundError:
-            return b""
-        except OSError as exc:
-            raise CacheError(f"Cannot read the token cache {self.path}: {exc.strerror}") from None
+        with PrivateDir(self.config_dir) as directory:
+            return directory.read(self.filename, "token cache") or b""
 
     def _parse(self, raw: bytes) -> Tokens:
         if not raw.strip():
@@ -136,82 +157,73 @@ class DiskCache(TokenCache):
 
     def _quarantine(self) -> Tokens:
         """Move an undecodable file aside rather than overwrite it, and read as empty."""
-        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        aside, n = f"{self.path}.corrupt-{stamp}", 1
-        while os.path.exists(aside):  # never overwrite an earlier quarantined file
-            aside, n = f"{self.path}.corrupt-{stamp}-{n}", n + 1
-        try:
-            os.replace(self.path, aside)
-        except OSError as exc:
-            raise CacheError(
-                f"The token cache {self.path} is corrupt and cannot be moved aside: {exc.strerror}"
-            ) from None
+        with PrivateDir(self.config_dir) as directory:
+            aside = aside_name(self.filename, lambda name: directory.stamp(name) is not None)
+            directory.rename(self.filename, aside, "corrupt token cache")
         self._save((None, None))
         log.warning("The token cache %s could not be decoded; it was moved to %s. "
-                    "Log in again (python -m pyTD login).", self.path, aside)
+                    "Log in again (python -m pyTD login).", self.path, os.path.join(self.config_dir, aside))
         return (None, None)
 
     def _save(self, tokens: Tokens) -> None:
-        """Replace the file atomically: a crash leaves the old or the new file, never a mix."""
-        data = encode(tokens)
-        fd, tmp = tempfile.mkstemp(dir=self.config_dir, prefix=f".{self.filename}.", suffix=".tmp")
+        """Replace the file atomically; called under the lock, so a temporary file of another writer is an orphan."""
         try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        _fsync_dir(self.config_dir)
+            with PrivateDir(self.config_dir) as directory:
+                directory.remove_orphans(self.filename)
+                directory.write(self.filename, encode(tokens), "token cache")
+        except CacheError as exc:
+            self._unsaved, self._unsaved_over = tokens, self._stamp()
+            raise CacheError(f"{exc}. Until a write succeeds, this process keeps the newest tokens in "
+                             "memory; other processes do not see them.") from None
+        self._unsaved = None
         self._seen, self._tokens = None, tokens
 
 
 class _Lock:
-    """The cache's thread lock, then its file lock; a timeout becomes a CacheError."""
+    """The cache's thread lock, then (once per thread's nesting) its file lock."""
 
     def __init__(self, cache: DiskCache) -> None:
         self._cache = cache
 
     def __enter__(self) -> _Lock:
-        from filelock import Timeout
-
-        self._cache._thread_lock.acquire()
+        cache = self._cache
+        cache._thread_lock.acquire()
         try:
-            self._cache._file_lock.acquire()
-        except Timeout:
-            self._cache._thread_lock.release()
-            raise CacheError(
-                f"Timed out after {self._cache.lock_timeout:g} s waiting for the lock "
-                f"{self._cache.lock_path}; another pyTD process holds it"
-            ) from None
+            if cache._lock_depth == 0:
+                cache._lock_fd = _lock_file(cache)
+            cache._lock_depth += 1
         except BaseException:
-            self._cache._thread_lock.release()
+            cache._thread_lock.release()
             raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._cache._file_lock.release()
-        self._cache._thread_lock.release()
+        cache = self._cache
+        cache._lock_depth -= 1
+        try:
+            if cache._lock_depth == 0:
+                held, cache._lock_fd = cache._lock_fd, None
+                if POSIX:
+                    unlock(held)
+                else:
+                    held.release()
+        finally:
+            cache._thread_lock.release()
+
+
+def _lock_file(cache: DiskCache) -> Any:
+    if POSIX:
+        with PrivateDir(cache.config_dir) as directory:
+            return directory.lock(os.path.basename(cache.lock_path), cache.lock_timeout)
+    from filelock import FileLock, Timeout  # Windows: no flock
+
+    held = FileLock(cache.lock_path, timeout=cache.lock_timeout)
+    try:
+        held.acquire()
+    except Timeout:
+        raise lock_timeout(cache.lock_path, cache.lock_timeout) from None
+    return held
 
 
 class _Corrupt(Exception):
     """The file cannot be decoded."""
-
-
-def _fsync_dir(path: str) -> None:
-    # Make the rename itself durable; not every platform can open a directory.
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Dict, Optional, Tuple
+import time
+from typing import Callable, Dict, Optional, Tuple
 
 from pyTD.auth.tokens import Token
 
@@ -40,3 +41,12 @@ def decode(raw: bytes) -> Tokens:
         None if access is None else Token.from_dict(access),
         None if refresh is None else Token.from_dict(refresh),
     )
+
+
+def aside_name(name: str, taken: Callable[[str], bool]) -> str:
+    """The name to move an undecodable ``name`` to: ``<name>.corrupt-<UTC time>``, never one already ``taken``."""
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    aside, n = f"{name}.corrupt-{stamp}", 1
+    while taken(aside):
+        aside, n = f"{name}.corrupt-{stamp}-{n}", n + 1
+    return aside

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from pyTD.cache.base import TokenCache
-from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
+from pyTD.cache.format import Tokens, UnsupportedFormat, aside_name, decode, encode
 from pyTD.exceptions import CacheError
 
 log = logging.getLogger("pyTD")
@@ -77,7 +76,7 @@ class KeyringCache(TokenCache):
     def _quarantine(self, stored: str) -> Tokens:
         """Keep an undecodable entry under another name rather than overwrite it, and read as empty."""
         with self.lock():
-            aside = f"{self.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
+            aside = aside_name(self.name, lambda name: self._call("get_password", name) is not None)
             self._call("set_password", aside, stored)
             self._call("delete_password", self.name)
         log.warning("The keychain entry %s/%s could not be decoded; it was moved to %s/%s. "

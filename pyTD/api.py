@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pyTD.client import Client
+from pyTD.client import Client, token_filename
 from pyTD.market.methods import MarketData
 
-__all__ = ["api"]
+__all__ = ["api", "token_filename"]
 
 
 class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD's first release

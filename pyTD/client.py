@@ -20,7 +20,7 @@ from pyTD import config
 from pyTD.auth.flow import AuthFlow, Browser, new_state
 from pyTD.auth.tokens import Token, TokenPair
 from pyTD.cache import DiskCache, MemCache
-from pyTD.exceptions import AuthorizationError, ConfigurationError, ReauthorizationRequired
+from pyTD.exceptions import AuthorizationError, CacheError, ConfigurationError, ReauthorizationRequired
 from pyTD.providers.base import App, Provider
 from pyTD.ratelimit import shared_limiter
 from pyTD.transport import Transport, parse_response
@@ -58,6 +58,7 @@ class Client:
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
         tz: Any = None,
+        allow_insecure_http: Optional[Union[bool, str]] = None,
     ) -> None:
         self.profile: Provider = config.provider(provider)
         self.provider = self.profile.name
@@ -75,8 +76,9 @@ class Client:
         self.config_dir = config.config_dir(config_dir)
         self.store_tokens = config.store_tokens(store_tokens)
         self.tz = config.timezone(tz)
-        self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", self.profile.auth_url)
-        self.api_url = config.http_url(api_url, "TD_API_URL", self.profile.api_url)
+        insecure = config.allow_insecure_http(allow_insecure_http)
+        self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", self.profile.auth_url, insecure)
+        self.api_url = config.http_url(api_url, "TD_API_URL", self.profile.api_url, insecure)
         limit, window = config.rate_limit(rate_limit, rate_window)
         self.transport = Transport(session, config.timeout(timeout), retry_count, pause,
                                    shared_limiter(self.client_id, limit, window))
@@ -279,12 +281,19 @@ class Client:
 
     def _store(self, tokens: TokenPair) -> None:
         access, refresh = tokens
+        failed: Optional[CacheError] = None
         with self._lock():
             # Refresh token first: a crash in between leaves a stale access token,
             # never a lost refresh token.
-            if refresh is not None:
-                self.cache.refresh_token = refresh
-            self.cache.access_token = access
+            for name, token in (("refresh_token", refresh), ("access_token", access)):
+                if token is None:
+                    continue
+                try:
+                    setattr(self.cache, name, token)
+                except CacheError as exc:  # a full disk: the cache keeps it in memory; store the other too
+                    failed = failed or exc
+        if failed is not None:
+            raise failed
         self._warn_if_login_ends_soon(refresh or self.cache.refresh_token)
 
     def _warn_if_login_ends_soon(self, refresh: Optional[Token]) -> None:

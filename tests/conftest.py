@@ -2,6 +2,7 @@
 
 import os
 import threading
+from types import SimpleNamespace
 
 import pytest
 
@@ -42,6 +43,27 @@ def config_dir(tmp_path):
 def provider(request):
     """The provider a test runs against: each test runs once per provider unless it says otherwise."""
     return request.param
+
+
+# Where each sandbox serves what: paths the client sends (relative to api_url) and paths the server sees.
+WIRE = {
+    "td": SimpleNamespace(quotes="/marketdata/quotes", symbols="symbol", served="/v1/marketdata/quotes",
+                          marketdata="/v1/marketdata", token="/v1/oauth2/token", prefix="/v1"),
+    "schwab": SimpleNamespace(quotes="/marketdata/v1/quotes", symbols="symbols", served="/marketdata/v1/quotes",
+                              marketdata="/marketdata/v1", token="/v1/oauth/token", prefix=""),
+}
+
+
+@pytest.fixture
+def wire(provider):
+    """The provider's paths and parameter names (see WIRE)."""
+    return WIRE[provider]
+
+
+def get_quotes_raw(client, symbols="AAPL"):
+    """A quote request through ``client.request``, in the client's provider's words."""
+    paths = WIRE[client.provider]
+    return client.request("GET", paths.quotes, params={paths.symbols: symbols})
 
 
 @pytest.fixture

@@ -17,12 +17,9 @@ from pyTD.exceptions import (
     TDConnectionError,
     ValidationError,
 )
-from pyTD.sandbox import HeadlessBrowser
 from pyTD.sandbox.ports import free_port
 
-from .conftest import in_threads
-
-QUOTES = "/marketdata/quotes"
+from .conftest import WIRE, browser_for, get_quotes_raw, in_threads, td_only
 
 
 def age(token, seconds):
@@ -31,14 +28,14 @@ def age(token, seconds):
 
 
 def quote(client, symbol="AAPL"):
-    return client.request("GET", QUOTES, params={"symbol": symbol})
+    return get_quotes_raw(client, symbol)
 
 
-def test_request_sends_the_bearer_token_and_returns_json(logged_in, sandbox):
+def test_request_sends_the_bearer_token_and_returns_json(logged_in, sandbox, wire):
     sandbox.clear_requests()
     assert quote(logged_in, "MSFT")["MSFT"]["symbol"] == "MSFT"
     (sent,) = sandbox.requests
-    assert (sent.method, sent.path, sent.query) == ("GET", "/v1/marketdata/quotes", {"symbol": "MSFT"})
+    assert (sent.method, sent.path, sent.query) == ("GET", wire.served, {wire.symbols: "MSFT"})
     assert sent.headers["Authorization"] == "Bearer " + logged_in.access_token
 
 
@@ -65,16 +62,16 @@ def test_token_with_more_than_60_seconds_left_is_used_as_is(logged_in, sandbox):
     assert sandbox.token_requests == []
 
 
-def test_a_401_refreshes_once_and_retries(logged_in, sandbox):
+def test_a_401_refreshes_once_and_retries(logged_in, sandbox, wire):
     sandbox.expire_access_tokens()
     sandbox.clear_requests()
     assert "AAPL" in quote(logged_in)
     assert len(sandbox.token_requests) == 1
-    assert [r.path for r in sandbox.requests].count("/v1/marketdata/quotes") == 2
+    assert [r.path for r in sandbox.requests].count(wire.served) == 2
 
 
-def test_a_persistent_401_is_raised_after_one_refresh(logged_in, sandbox):
-    sandbox.fail_next(2, status=401, body='{"error": "Unauthorized"}', path="/v1/marketdata")
+def test_a_persistent_401_is_raised_after_one_refresh(logged_in, sandbox, wire):
+    sandbox.fail_next(2, status=401, body='{"error": "Unauthorized"}', path=wire.marketdata)
     sandbox.clear_requests()
     with pytest.raises(ClientError) as info:
         quote(logged_in)
@@ -82,6 +79,7 @@ def test_a_persistent_401_is_raised_after_one_refresh(logged_in, sandbox):
     assert len(sandbox.token_requests) == 1
 
 
+@td_only
 def test_refresh_asks_for_a_new_refresh_token_within_7_days_of_expiry(logged_in, sandbox):
     old_refresh = logged_in.refresh_token
     logged_in.cache.refresh_token = age(logged_in.cache.refresh_token, 7776000 - 6 * 86400)
@@ -113,9 +111,9 @@ def test_refresh_without_refresh_token(client):
     (200, "<html>not json</html>", "text/html"),
     (200, '{"token_type": "Bearer"}', "application/json"),
 ])
-def test_token_endpoint_failures_keep_the_stored_tokens(logged_in, sandbox, status, body, content_type):
+def test_token_endpoint_failures_keep_the_stored_tokens(logged_in, sandbox, status, body, content_type, wire):
     before = (logged_in.cache.access_token, logged_in.cache.refresh_token)
-    sandbox.fail_next(1, status=status, body=body, content_type=content_type, path="/v1/oauth2/token")
+    sandbox.fail_next(1, status=status, body=body, content_type=content_type, path=wire.token)
     with pytest.raises(ServerError) as info:
         logged_in.refresh()
     assert info.value.status == status
@@ -126,7 +124,7 @@ def test_token_endpoint_failures_keep_the_stored_tokens(logged_in, sandbox, stat
 
 def test_token_endpoint_unreachable_keeps_the_stored_tokens(make_client, sandbox, config_dir):
     first = make_client()
-    first.login(open_browser=HeadlessBrowser(), timeout=10)
+    first.login(open_browser=browser_for(first), timeout=10)
     refresh = first.cache.refresh_token
     offline = make_client(api_url=f"http://127.0.0.1:{free_port()}/v1", retry_count=1)
     with pytest.raises(TDConnectionError, match="after 1 attempt"):  # a POST is never retried
@@ -156,7 +154,7 @@ def test_no_tokens_on_a_terminal_logs_in(client, monkeypatch):
             return True
 
     monkeypatch.setattr("sys.stdin", Terminal())
-    monkeypatch.setattr(webbrowser, "open", HeadlessBrowser())
+    monkeypatch.setattr(webbrowser, "open", browser_for(client))
     assert "AAPL" in quote(client)
     assert client.auth_valid
 
@@ -174,28 +172,29 @@ def test_tokens_survive_in_a_new_process_object(logged_in, make_client, sandbox)
     assert sandbox.token_requests == []
 
 
-def test_typed_errors_carry_status_body_and_url(logged_in):
+def test_typed_errors_carry_status_body_and_url(logged_in, wire):
     with pytest.raises(ResourceNotFound) as info:
         logged_in.request("GET", "/no/such/path")
-    assert info.value.status == 404 and info.value.url.endswith("/v1/no/such/path")
+    assert info.value.status == 404 and info.value.url.endswith(wire.prefix + "/no/such/path")
+    request = logged_in.profile.history_request("AAPL", {"periodType": "decade"}, None)
     with pytest.raises(ValidationError) as info:
-        logged_in.request("GET", "/marketdata/AAPL/pricehistory", params={"periodType": "decade"})
+        logged_in.request("GET", request.path, params=request.params)
     assert info.value.status == 400 and "periodType" in str(info.value) and info.value.body
 
 
-def test_get_is_retried_after_5xx_and_dropped_connections(logged_in, sandbox):
-    sandbox.fail_next(1, status=503, path="/v1/marketdata")
-    sandbox.fail_next(1, drop=True, path="/v1/marketdata")
+def test_get_is_retried_after_5xx_and_dropped_connections(logged_in, sandbox, wire):
+    sandbox.fail_next(1, status=503, path=wire.marketdata)
+    sandbox.fail_next(1, drop=True, path=wire.marketdata)
     sandbox.clear_requests()
     assert "AAPL" in quote(logged_in)
-    assert len([r for r in sandbox.requests if r.path.startswith("/v1/marketdata")]) == 3
+    assert len([r for r in sandbox.requests if r.path.startswith(wire.marketdata)]) == 3
 
 
-def test_post_is_never_retried(logged_in, sandbox):
-    sandbox.fail_next(1, status=503, path="/v1/marketdata")
+def test_post_is_never_retried(logged_in, sandbox, wire):
+    sandbox.fail_next(1, status=503, path=wire.marketdata)
     sandbox.clear_requests()
     with pytest.raises(ServerError):
-        logged_in.request("POST", QUOTES, json={})
+        logged_in.request("POST", wire.quotes, json={})
     assert len(sandbox.requests) == 1
 
 
@@ -210,7 +209,7 @@ def test_memcache_client_keeps_nothing_on_disk(make_client, config_dir):
     import os
 
     client = make_client(store_tokens=False)
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    client.login(open_browser=browser_for(client), timeout=10)
     assert isinstance(client.cache, MemCache) and client.auth_valid
     assert not os.path.exists(config_dir) or not any("tokens" in n for n in os.listdir(config_dir))
 
@@ -218,7 +217,7 @@ def test_memcache_client_keeps_nothing_on_disk(make_client, config_dir):
 def test_tokens_never_appear_in_repr_logs_or_errors(make_client, sandbox, caplog):
     caplog.set_level(logging.DEBUG)
     client = make_client()
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    client.login(open_browser=browser_for(client), timeout=10)
     secrets_seen = {client.access_token, client.refresh_token}
     code = sandbox.token_requests[0].form["code"]
     client.refresh()
@@ -234,4 +233,4 @@ def test_tokens_never_appear_in_repr_logs_or_errors(make_client, sandbox, caplog
     for secret in secrets_seen | {code}:
         for text in texts:
             assert secret not in text
-    assert "/v1/oauth2/token" in caplog.text  # the requests were logged, without secrets
+    assert WIRE[client.provider].token in caplog.text  # the requests were logged, without secrets

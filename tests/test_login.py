@@ -1,5 +1,6 @@
 """The whole login flow against the sandbox, with a stand-in browser, over HTTP and HTTPS."""
 
+import base64
 import os
 import stat
 import subprocess
@@ -17,9 +18,10 @@ from pyTD.exceptions import AuthorizationError, AuthorizationTimeout, Configurat
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 from pyTD.sandbox.ports import free_port
 
-from .conftest import CONSUMER_KEY
+from .conftest import CLIENT_SECRET, CONSUMER_KEY, browser_for, client_options, schwab_only, td_only
 
 
+@td_only
 def test_authorization_url_matches_the_contract(client, sandbox, callback_url):
     url = client.authorization_url()
     assert url.startswith(sandbox.auth_url + "?")
@@ -30,6 +32,36 @@ def test_authorization_url_matches_the_contract(client, sandbox, callback_url):
                      "client_id": [CONSUMER_KEY + "@AMER.OAUTHAP"], "state": ["s1"]}
 
 
+@schwab_only
+def test_schwab_authorization_url_matches_the_contract(client, sandbox, callback_url):
+    url = client.authorization_url(state="s1")
+    assert url.startswith(sandbox.auth_url + "?")
+    assert urlsplit(url).query == ("response_type=code&client_id=" + CONSUMER_KEY + "&redirect_uri="
+                                   + quote(callback_url, safe="") + "&state=s1")  # the bare app key, no scope
+
+
+@schwab_only
+def test_schwab_login_exchanges_the_code_exactly_as_the_contract_says(client, sandbox, callback_url):
+    browser = browser_for(client)
+    client.login(open_browser=browser, timeout=10)
+    assert client.access_valid and client.refresh_valid
+    redirect = next(url for url in browser.history if url.startswith(callback_url))
+    assert "%40&session=" in redirect  # the code ends in @, URL-encoded, with Schwab's extra session
+    (exchange,) = sandbox.token_requests
+    assert exchange.form == {"grant_type": "authorization_code", "code": exchange.form["code"],
+                             "redirect_uri": callback_url}  # no access_type, no client_id, no PKCE
+    assert exchange.form["code"].endswith("@") and "%" not in exchange.form["code"]  # decoded exactly once
+    assert exchange.headers["Authorization"] == "Basic " + base64.b64encode(
+        f"{CONSUMER_KEY}:{CLIENT_SECRET}".encode()).decode()
+    assert client.refresh_token.endswith("@") or client.refresh_token
+    client.refresh()
+    refresh = sandbox.token_requests[1]
+    assert refresh.form == {"grant_type": "refresh_token", "refresh_token": client.refresh_token}
+    assert refresh.headers["Authorization"] == exchange.headers["Authorization"]
+    assert all(r.form.get("grant_type") != "client_credentials" for r in sandbox.token_requests)
+
+
+@td_only
 def test_login_over_http_stores_tokens(client, sandbox, callback_url):
     browser = HeadlessBrowser()
     client.login(open_browser=browser, timeout=10)
@@ -45,25 +77,28 @@ def test_login_over_http_stores_tokens(client, sandbox, callback_url):
     assert client.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"})["AAPL"]["symbol"] == "AAPL"
 
 
-def test_login_through_the_real_login_form(config_dir, callback_url):
-    with Sandbox() as sb:  # no auto-approve: the browser fills in and submits the form
+def test_login_through_the_real_login_form(config_dir, callback_url, provider):
+    with Sandbox(provider=provider) as sb:  # no auto-approve: the browser fills in and submits the form
         from pyTD.api import api
 
-        a = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url)
-        a.login(open_browser=HeadlessBrowser(), timeout=10)
+        a = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url,
+                **client_options(provider))
+        a.login(open_browser=browser_for(a), timeout=10)
         assert a.auth_valid
 
 
-def test_login_denied_raises_and_stores_nothing(config_dir, callback_url):
-    with Sandbox() as sb:
+def test_login_denied_raises_and_stores_nothing(config_dir, callback_url, provider):
+    with Sandbox(provider=provider) as sb:
         from pyTD.api import api
 
-        a = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url)
+        a = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url,
+                **client_options(provider))
         with pytest.raises(AuthorizationError, match="access_denied"):
-            a.login(open_browser=HeadlessBrowser(approve=False), timeout=10)
+            a.login(open_browser=browser_for(a, approve=False), timeout=10)
         assert not a.auth_valid and sb.token_requests == []
 
 
+@td_only  # a Schwab login is always over https on 127.0.0.1
 def test_login_over_https_with_self_signed_certificate(make_client, config_dir, sandbox):
     client = make_client(callback_url=f"https://localhost:{free_port()}")
     cert = os.path.join(config_dir, "localhost-cert.pem")
@@ -90,7 +125,7 @@ def test_login_prints_the_url_before_opening_the_browser(client, capsys):
 
     def browser(url):
         seen["printed"] = capsys.readouterr().out
-        return HeadlessBrowser()(url)
+        return browser_for(client)(url)
 
     client.login(open_browser=browser, timeout=10)
     assert client.authorization_url().split("?")[0] in seen["printed"]
@@ -111,7 +146,7 @@ def test_login_without_opening_a_browser_waits_for_the_user(client, capsys):
             words = capsys.readouterr().out.split()
             urls = [w for w in words if w.startswith(client.auth_url)]
             if urls:
-                HeadlessBrowser()(urls[0])
+                browser_for(client)(urls[0])
                 return
             threading.Event().wait(0.1)
 
@@ -139,6 +174,7 @@ def test_login_on_a_busy_port_fails_clearly(client, callback_url):
             client.login(open_browser=False, timeout=1)
 
 
+@td_only
 def test_browser_env_variable_is_honoured(tmp_path, sandbox, config_dir):
     """`python -m pyTD login` opens $BROWSER, here a script that follows the redirect."""
     script = tmp_path / "browser.sh"
@@ -211,14 +247,14 @@ def test_exchange_code_with_a_bare_code_encoded_or_not(make_client, sandbox):
     encoded = parse_qs(urlsplit(redirected(client)).query, keep_blank_values=True)  # decoded by parse_qs
     raw_location = redirected(client)
     encoded_code = urlsplit(raw_location).query.split("code=")[1].split("&")[0]
-    assert "%2B" in encoded_code or "%2F" in encoded_code
+    assert "%2B" in encoded_code or "%2F" in encoded_code or encoded_code.endswith("%40")
     client.exchange_code(encoded_code)  # as copied from the address bar
     assert client.auth_valid
     client.logout()
     client.exchange_code(encoded["code"][0])  # already decoded
     assert client.auth_valid
     codes = [r.form["code"] for r in sandbox.token_requests]
-    assert all("%" not in code and "+" in code for code in codes)
+    assert all("%" not in code and ("+" in code or code.endswith("@")) for code in codes)
 
 
 def test_used_code_is_rejected_with_advice(make_client):
@@ -236,6 +272,7 @@ def test_exchange_code_rejects_empty_input(client):
         client.exchange_code("   ")
 
 
+@td_only
 def test_unknown_consumer_key_is_reported(config_dir, callback_url):
     with Sandbox(auto_approve=True, consumer_keys=["OTHERKEY"]) as sb:
         from pyTD.api import api

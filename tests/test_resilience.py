@@ -12,22 +12,19 @@ from pyTD.api import api
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache
 from pyTD.exceptions import ConfigurationError, RateLimitError, ServerError, TDConnectionError
-from pyTD.sandbox import HeadlessBrowser, Sandbox
+from pyTD.sandbox import Sandbox
 from pyTD.transport import Transport
 
-from .conftest import CONSUMER_KEY
+from .conftest import CONSUMER_KEY, WIRE, browser_for, client_options, get_quotes_raw
 from .hostile import Server, reply, trickling
-
-QUOTES = "/marketdata/quotes"
-MARKETDATA = "/v1/marketdata"
 
 
 def quote(client, symbol="AAPL"):
-    return client.request("GET", QUOTES, params={"symbol": symbol})
+    return get_quotes_raw(client, symbol)
 
 
-def sent(sandbox, prefix=MARKETDATA):
-    return [r for r in sandbox.requests if r.path.startswith(prefix)]
+def sent(sandbox):
+    return [r for r in sandbox.requests if r.path.startswith(WIRE[sandbox.provider].marketdata)]
 
 
 def test_one_session_per_api(logged_in, make_client):
@@ -45,8 +42,8 @@ def test_every_request_has_a_timeout(make_client, monkeypatch):
 
 
 @pytest.mark.parametrize("fault", [dict(status=500), dict(status=503), dict(status=429), dict(drop=True)])
-def test_get_recovers_from_transient_failures(logged_in, sandbox, fault, caplog):
-    sandbox.fail_next(2, path=MARKETDATA, **fault)
+def test_get_recovers_from_transient_failures(logged_in, sandbox, fault, caplog, wire):
+    sandbox.fail_next(2, path=wire.marketdata, **fault)
     sandbox.clear_requests()
     assert "AAPL" in quote(logged_in)
     assert len(sent(sandbox)) == 3
@@ -54,10 +51,10 @@ def test_get_recovers_from_transient_failures(logged_in, sandbox, fault, caplog)
     assert len(retries) == 2
 
 
-def test_retries_give_up_after_retry_count(make_client, sandbox):
+def test_retries_give_up_after_retry_count(make_client, sandbox, wire):
     client = make_client(retry_count=2)
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
-    sandbox.fail_next(5, status=503, body='{"error": "gateway down"}', path=MARKETDATA)
+    client.login(open_browser=browser_for(client), timeout=10)
+    sandbox.fail_next(5, status=503, body='{"error": "gateway down"}', path=wire.marketdata)
     sandbox.clear_requests()
     with pytest.raises(ServerError) as info:
         quote(client)
@@ -65,74 +62,74 @@ def test_retries_give_up_after_retry_count(make_client, sandbox):
     assert len(sent(sandbox)) == 3
 
 
-def test_dropped_connections_exhaust_into_a_connection_error(make_client, sandbox):
+def test_dropped_connections_exhaust_into_a_connection_error(make_client, sandbox, wire):
     client = make_client(retry_count=1)
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
-    sandbox.fail_next(2, drop=True, path=MARKETDATA)
+    client.login(open_browser=browser_for(client), timeout=10)
+    sandbox.fail_next(2, drop=True, path=wire.marketdata)
     with pytest.raises(TDConnectionError, match="after 2 attempt"):
         quote(client)
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE"])
-def test_writes_are_never_retried(logged_in, sandbox, method):
-    sandbox.fail_next(1, status=503, path=MARKETDATA)
+def test_writes_are_never_retried(logged_in, sandbox, method, wire):
+    sandbox.fail_next(1, status=503, path=wire.marketdata)
     sandbox.clear_requests()
     with pytest.raises(ServerError):
-        logged_in.request(method, QUOTES, json={})
+        logged_in.request(method, wire.quotes, json={})
     assert len(sent(sandbox)) == 1
 
 
 @pytest.mark.parametrize("status", [400, 403, 404])
-def test_other_client_errors_are_not_retried(logged_in, sandbox, status):
-    sandbox.fail_next(1, status=status, path=MARKETDATA)
+def test_other_client_errors_are_not_retried(logged_in, sandbox, status, wire):
+    sandbox.fail_next(1, status=status, path=wire.marketdata)
     sandbox.clear_requests()
     with pytest.raises(Exception) as info:
         quote(logged_in)
     assert info.value.status == status and len(sent(sandbox)) == 1
 
 
-def test_retry_after_is_honoured(logged_in, sandbox):
+def test_retry_after_is_honoured(logged_in, sandbox, wire):
     logged_in.transport.pause = 0.01  # the back-off alone would retry at once
-    sandbox.fail_next(1, status=429, retry_after=1, path=MARKETDATA)
+    sandbox.fail_next(1, status=429, retry_after=1, path=wire.marketdata)
     start = time.monotonic()
     quote(logged_in)
     assert time.monotonic() - start >= 1.0
 
 
-def test_a_429_that_persists_is_a_rate_limit_error(make_client, sandbox):
+def test_a_429_that_persists_is_a_rate_limit_error(make_client, sandbox, wire):
     client = make_client(retry_count=0)
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
-    sandbox.fail_next(1, status=429, path=MARKETDATA)
+    client.login(open_browser=browser_for(client), timeout=10)
+    sandbox.fail_next(1, status=429, path=wire.marketdata)
     with pytest.raises(RateLimitError) as info:
         quote(client)
-    assert info.value.status == 429 and info.value.url.endswith(QUOTES)
+    assert info.value.status == 429 and info.value.url.endswith(wire.quotes)
 
 
-def test_a_slow_server_times_out_in_bounded_time(make_client, sandbox):
+def test_a_slow_server_times_out_in_bounded_time(make_client, sandbox, wire):
     client = make_client(timeout=0.3, retry_count=1)
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
-    sandbox.delay_next(2, 3.0, path=MARKETDATA)
+    client.login(open_browser=browser_for(client), timeout=10)
+    sandbox.delay_next(2, 3.0, path=wire.marketdata)
     start = time.monotonic()
     with pytest.raises(TDConnectionError, match="Timeout"):
         quote(client)
     assert time.monotonic() - start < 2.5  # two 0.3 s attempts and a short pause, not the server's 6 s
 
 
-def test_errors_carry_status_message_and_a_url_without_query(logged_in, sandbox):
-    sandbox.fail_next(1, status=403, body='{"error": "not entitled"}', path=MARKETDATA)
+def test_errors_carry_status_message_and_a_url_without_query(logged_in, sandbox, wire):
+    sandbox.fail_next(1, status=403, body='{"error": "not entitled"}', path=wire.marketdata)
     with pytest.raises(Exception) as info:
-        logged_in.request("GET", QUOTES, params={"symbol": "SECRETSYMBOL"})
+        logged_in.request("GET", wire.quotes, params={wire.symbols: "SECRETSYMBOL"})
     error = info.value
     assert error.status == 403 and "not entitled" in str(error)
-    assert "SECRETSYMBOL" not in str(error) and "?" not in error.url and error.url.endswith(QUOTES)
+    assert "SECRETSYMBOL" not in str(error) and "?" not in error.url and error.url.endswith(wire.quotes)
     assert "not entitled" in error.body
 
 
-def test_one_debug_line_per_request(logged_in, sandbox, caplog):
+def test_one_debug_line_per_request(logged_in, sandbox, caplog, wire):
     caplog.set_level(logging.DEBUG, logger="pyTD")
     caplog.clear()
     quote(logged_in)
-    lines = [r.getMessage() for r in caplog.records if r.name == "pyTD" and QUOTES in r.getMessage()]
+    lines = [r.getMessage() for r in caplog.records if r.name == "pyTD" and wire.quotes in r.getMessage()]
     (line,) = lines
     assert line.startswith("GET ") and "-> 200 in" in line and " ms (attempt 1)" in line
     assert "symbol=" not in line
@@ -156,14 +153,14 @@ def test_rate_limit_zero_disables_it(make_client, monkeypatch):
     assert make_client().transport.limiter.limit == 0
 
 
-def test_a_burst_stays_under_a_server_enforced_limit(config_dir, callback_url, caplog):
+def test_a_burst_stays_under_a_server_enforced_limit(config_dir, callback_url, caplog, wire, provider):
     """60 requests from 6 threads and two clients, against a server that answers 429 past 20 per 2 s."""
     from pyTD.api import api
 
-    with Sandbox(auto_approve=True, rate_limit=20, rate_window=2) as sb:
+    with Sandbox(provider=provider, auto_approve=True, rate_limit=20, rate_window=2) as sb:
         clients = [api("BURSTKEY", callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url,
-                       rate_limit="20/2", retry_count=0) for _ in range(2)]
-        clients[0].login(open_browser=HeadlessBrowser(), timeout=10)  # both share the disk cache
+                       rate_limit="20/2", retry_count=0, **client_options(provider)) for _ in range(2)]
+        clients[0].login(open_browser=browser_for(clients[0]), timeout=10)  # both share the disk cache
         errors = []
 
         def burst(client):
@@ -181,7 +178,7 @@ def test_a_burst_stays_under_a_server_enforced_limit(config_dir, callback_url, c
             t.join()
         elapsed = time.monotonic() - start
     assert errors == []
-    assert len([r for r in sb.requests if r.path.startswith(MARKETDATA)]) == 60
+    assert len([r for r in sb.requests if r.path.startswith(wire.marketdata)]) == 60
     assert elapsed >= 4.0  # 60 requests at 20 per 2 s: the third batch waits two windows
     assert "Rate limit of 20 requests per 2 s reached" in caplog.text
 

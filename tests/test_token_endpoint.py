@@ -4,11 +4,11 @@ hosts, answers that echo secrets; and data requests redirected across hosts."""
 import json
 import logging
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from pyTD.api import api
-from pyTD.auth.flow import refresh_rejected
 from pyTD.auth.tokens import Token
 from pyTD.cache import MemCache
 from pyTD.exceptions import (
@@ -20,13 +20,19 @@ from pyTD.exceptions import (
     TDQueryError,
 )
 
-from .conftest import CONSUMER_KEY
+from pyTD.providers import get as provider_profile
+
+from .conftest import CONSUMER_KEY, td_only
 from .hostile import Server, redirecting, reply
 
-TOKEN_PATH = "/v1/oauth2/token"
+TOKEN_PATH = "/v1/oauth2/token"  # TD's; the tests on both providers use token_path(sandbox)
 SCHWAB_DEAD = json.dumps({"error": "unsupported_token_type", "error_description": (
     '400 Bad Request: "{"error_description":"Exception while authenticating refresh token [tokenDigest=ab12]",'
     '"error":"refresh_token_authentication_error"}"')})
+
+
+def token_path(sandbox):
+    return urlsplit(sandbox.token_url).path
 
 
 def tokens(client):
@@ -47,7 +53,7 @@ def test_a_refusal_that_is_not_invalid_grant_keeps_both_tokens(logged_in, sandbo
                                                                error):
     """Only invalid_grant means the refresh token is dead (RFC 6749 section 5.2); it used to be any 400/401."""
     before = tokens(logged_in)
-    sandbox.fail_next(1, status=status, body=body, content_type=content_type, path=TOKEN_PATH)
+    sandbox.fail_next(1, status=status, body=body, content_type=content_type, path=token_path(sandbox))
     with pytest.raises(error) as info:
         logged_in.refresh()
     assert not isinstance(info.value, ReauthorizationRequired)
@@ -57,31 +63,33 @@ def test_a_refusal_that_is_not_invalid_grant_keeps_both_tokens(logged_in, sandbo
     assert logged_in.access_token != before[0].token
 
 
-@pytest.mark.parametrize("body", [
-    '{"error": "invalid_grant"}',
-    SCHWAB_DEAD,
-    '{"error": "invalid_client", "error_description": "refresh token invalid"}',
+@pytest.mark.parametrize("provider,body", [
+    ("td", '{"error": "invalid_grant"}'),
+    ("schwab", '{"error": "invalid_grant"}'),
+    ("schwab", SCHWAB_DEAD),
+    ("schwab", '{"error": "invalid_client", "error_description": "refresh token invalid"}'),
 ])
 def test_a_dead_refresh_token_clears_the_cache(logged_in, sandbox, body):
-    sandbox.fail_next(1, status=400, body=body, path=TOKEN_PATH)
+    sandbox.fail_next(1, status=400, body=body, path=token_path(sandbox))
     with pytest.raises(ReauthorizationRequired, match="log in again"):
         logged_in.refresh()
     assert tokens(logged_in) == (None, None)
 
 
-@pytest.mark.parametrize("status,error,description,dead", [
-    (400, "invalid_grant", "", True),
-    (401, "invalid_grant", "expired", True),
-    (400, "unsupported_token_type", "...refresh_token_authentication_error...", True),
-    (400, "invalid_client", "Refresh token invalid", True),
-    (400, "invalid_client", "", False),
-    (400, "unsupported_token_type", "", False),
-    (400, "invalid_request", "invalid_grant", False),
-    (500, "invalid_grant", "", False),
-    (400, "", "", False),
+@pytest.mark.parametrize("status,error,description,td,schwab", [
+    (400, "invalid_grant", "", True, True),
+    (401, "invalid_grant", "expired", True, True),
+    (400, "unsupported_token_type", "...refresh_token_authentication_error...", False, True),
+    (400, "invalid_client", "Refresh token invalid", False, True),
+    (400, "invalid_client", "", False, False),
+    (400, "unsupported_token_type", "", False, False),
+    (400, "invalid_request", "invalid_grant", False, False),
+    (500, "invalid_grant", "", False, False),
+    (400, "", "", False, False),
 ])
-def test_refresh_rejected_rule(status, error, description, dead):
-    assert refresh_rejected(status, error, description) is dead
+def test_refresh_rejected_rule(status, error, description, td, schwab):
+    assert provider_profile("td").refresh_token_dead(status, error, description) is td
+    assert provider_profile("schwab").refresh_token_dead(status, error, description) is schwab
 
 
 # -- redirects ----------------------------------------------------------------------------------------------
@@ -106,6 +114,7 @@ def client_behind(redirector, callback_url, config_dir):
     return client
 
 
+@td_only
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
 def test_the_token_endpoint_never_follows_a_redirect(elsewhere, callback_url, config_dir, status):
     """A 307/308 used to re-post the refresh token to the other host; a 301-303 stored its tokens."""
@@ -126,6 +135,7 @@ def test_the_token_endpoint_never_follows_a_redirect(elsewhere, callback_url, co
     assert [(method, path) for method, path, _, _ in redirector.requests] == [("POST", TOKEN_PATH)] * 2
 
 
+@td_only
 @pytest.mark.parametrize("status,method", [(302, "GET"), (301, "GET"), (307, "GET"), (307, "POST"), (308, "PUT")])
 def test_a_data_request_never_carries_the_token_to_another_host(elsewhere, callback_url, config_dir, status,
                                                                 method):
@@ -142,6 +152,7 @@ def test_a_data_request_never_carries_the_token_to_another_host(elsewhere, callb
     assert "Authorization" not in headers and "ACCESS" not in json.dumps(headers)
 
 
+@td_only
 def test_a_redirect_loop_is_a_typed_error(callback_url, config_dir):
     loop = Server(lambda h: reply(h, 302, headers=[("Location", h.path)]))
     try:
@@ -167,7 +178,7 @@ def test_a_form_encoded_token_answer_never_reaches_errors_or_logs(logged_in, san
     caplog.set_level(logging.DEBUG, logger="pyTD")
     before = tokens(logged_in)
     sandbox.fail_next(1, status=200, body="access_token=FORMACCESS&refresh_token=FORMREFRESH&expires_in=1800",
-                      content_type="application/x-www-form-urlencoded", path=TOKEN_PATH)
+                      content_type="application/x-www-form-urlencoded", path=token_path(sandbox))
     with pytest.raises(ServerError) as info:
         logged_in.refresh()
     assert_hidden(["FORMACCESS", "FORMREFRESH"], info.value, caplog)
@@ -186,7 +197,7 @@ def test_an_answer_echoing_the_refresh_token_never_shows_it(logged_in, sandbox, 
     caplog.set_level(logging.DEBUG, logger="pyTD")
     refresh = logged_in.refresh_token
     echoed = quote(refresh, safe="") if "form" in content_type else refresh
-    sandbox.fail_next(1, status=status, body=template % echoed, content_type=content_type, path=TOKEN_PATH)
+    sandbox.fail_next(1, status=status, body=template % echoed, content_type=content_type, path=token_path(sandbox))
     with pytest.raises(TDError) as info:
         logged_in.refresh()
     assert_hidden([refresh, quote(refresh, safe="")], info.value, caplog)
@@ -198,7 +209,7 @@ def test_an_impossible_lifetime_is_refused_and_nothing_is_stored(logged_in, sand
     """NaN, infinite or huge lifetimes used to make a token valid for ever (and crash repr and status)."""
     before = tokens(logged_in)
     value = expires_in if isinstance(expires_in, str) else json.dumps(expires_in)
-    sandbox.fail_next(1, status=200, path=TOKEN_PATH,
+    sandbox.fail_next(1, status=200, path=token_path(sandbox),
                       body=f'{{"access_token": "NEWACCESS", "expires_in": {value}, "token_type": "Bearer"}}')
     with pytest.raises(ServerError, match="without usable tokens"):
         logged_in.refresh()
@@ -209,7 +220,7 @@ def test_an_impossible_lifetime_is_refused_and_nothing_is_stored(logged_in, sand
 def test_a_token_with_a_line_break_is_refused(logged_in, sandbox):
     """requests' InvalidHeader used to carry such a token into its message."""
     before = tokens(logged_in)
-    sandbox.fail_next(1, status=200, path=TOKEN_PATH,
+    sandbox.fail_next(1, status=200, path=token_path(sandbox),
                       body=json.dumps({"access_token": "EVIL\r\nX-Injected: 1", "expires_in": 1800}))
     with pytest.raises(ServerError) as info:
         logged_in.refresh()

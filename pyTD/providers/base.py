@@ -96,9 +96,14 @@ class Provider:
         """The tokens of a successful token-endpoint answer; ``previous`` is the refresh token refreshed."""
         raise NotImplementedError
 
-    def refresh_token_dead(self, status: int, body: str) -> bool:
-        """True if the token endpoint's error says the refresh token can never work again."""
-        return False
+    def refresh_token_dead(self, status: int, error: str, description: str) -> bool:
+        """True if the token endpoint's answer to a refresh says the refresh token can never work again.
+
+        Only then are the stored tokens deleted. RFC 6749 section 5.2 says so with ``invalid_grant``;
+        anything else (a proxy's HTML, ``invalid_request``, a plain ``invalid_client``) leaves the token as
+        good as it was.
+        """
+        return status in (400, 401) and error == "invalid_grant"
 
     def relogin_advice(self) -> str:
         """What to tell a user whose refresh token was rejected."""

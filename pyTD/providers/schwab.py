@@ -11,9 +11,6 @@ from pyTD.exceptions import ConfigurationError
 from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
-# What Schwab's token endpoint says about a refresh token that can never work again.
-DEAD_REFRESH = ("refresh_token_authentication_error", "unsupported_token_type", "refresh token invalid",
-                "invalid_grant")
 
 MARKET_DATA = "/marketdata/v1"
 QUOTE_BLOCKS = ("quote", "fundamental", "extended", "reference", "regular")
@@ -91,12 +88,17 @@ class Schwab(Provider):
         issued = previous.access_time if previous is not None else now
         return parse_token_response(payload, now, refresh_issued=issued, refresh_expires_in=REFRESH_LIFETIME)
 
-    def refresh_token_dead(self, status: int, body: str) -> bool:
-        return status in (400, 401) and any(word in body for word in DEAD_REFRESH)
+    def refresh_token_dead(self, status: int, error: str, description: str) -> bool:
+        # Schwab's words for a dead refresh token: unsupported_token_type about a nested
+        # refresh_token_authentication_error, or (2024) invalid_client "refresh token invalid".
+        said = description.lower()
+        return super().refresh_token_dead(status, error, description) or status in (400, 401) and (
+            (error == "unsupported_token_type" and "refresh_token_authentication_error" in said)
+            or (error == "invalid_client" and "refresh token invalid" in said))
 
     def relogin_advice(self) -> str:
-        return ("Schwab refresh tokens expire 7 days after the login that issued them, so Schwab needs a new "
-                "login every 7 days: run `python -m pyTD login --provider schwab`")
+        return ("log in again with `python -m pyTD login --provider schwab`: Schwab refresh tokens expire 7 days "
+                "after the login that issued them, so Schwab needs a new login every 7 days")
 
     # -- market data ----------------------------------------------------------------------------------
 

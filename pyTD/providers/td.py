@@ -47,9 +47,6 @@ class TD(Provider):
     def read_tokens(self, payload: Any, now: float, previous: Optional[Token] = None) -> TokenPair:
         return parse_token_response(payload, now)
 
-    def refresh_token_dead(self, status: int, body: str) -> bool:
-        return status == 400 and "invalid_grant" in body
-
     # -- market data ----------------------------------------------------------------------------------
 
     def quotes_request(self, symbols: str, fields: Optional[List[str]], indicative: Optional[bool]) -> Request:

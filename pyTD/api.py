@@ -18,6 +18,7 @@ from pyTD import config
 from pyTD.auth.flow import AuthFlow, Browser, TokenPair, new_state
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, MemCache
+from pyTD.cache.rediscache import RedisCache
 from pyTD.exceptions import AuthorizationError, ConfigurationError, ReauthorizationRequired
 from pyTD.ratelimit import shared_limiter
 from pyTD.transport import Transport, parse_response
@@ -62,12 +63,16 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         The app's registered callback URL, e.g. ``https://localhost:8080``.
         Default: ``TD_CALLBACK_URL``.
     store_tokens : bool, optional
-        Keep tokens on disk between runs. Default: ``TD_STORE_TOKENS``, else True.
-    cache : object, optional
+        Keep tokens between runs (when ``cache`` does not say where). Default:
+        ``TD_STORE_TOKENS``, else True.
+    cache : object or str, optional
         Where tokens live: any object with ``access_token`` and
-        ``refresh_token`` attributes and a ``clear()`` method. Default: a
-        :class:`~pyTD.cache.DiskCache` in ``config_dir`` when storing tokens,
-        else a :class:`~pyTD.cache.MemCache`.
+        ``refresh_token`` attributes and a ``clear()`` method, or ``"disk"``
+        (a :class:`~pyTD.cache.DiskCache` in ``config_dir``), ``"memory"`` (a
+        :class:`~pyTD.cache.MemCache`) or ``"redis"`` (a
+        :class:`~pyTD.cache.RedisCache` at ``TD_REDIS_URL``). Default:
+        ``TD_CACHE``, else disk when storing tokens, else memory. A
+        ``RedisCache`` without a ``key`` is named after the consumer key.
     config_dir : str, optional
         Default: ``TD_CONFIG_DIR``, else the user's config directory.
     auth_url, api_url : str, optional
@@ -87,6 +92,12 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         else 120 (TD's limit per minute).
     rate_window : float, optional
         The window of ``rate_limit`` in seconds (default 60).
+    rate_limit_store : str, optional
+        Who shares the limit of this consumer key: ``"process"`` (the clients
+        in this process), ``"machine"`` (every process of this user on this
+        machine, through a file in ``config_dir``) or a Redis URL such as
+        ``redis://host:6379/0`` (every process on every host; ``"redis"``
+        means ``TD_REDIS_URL``). Default: ``TD_RATE_STORE``, else ``"process"``.
     ssl_cert, ssl_key : str, optional
         Certificate and key for an ``https`` callback URL. Default:
         ``TD_SSL_CERT`` / ``TD_SSL_KEY``, else a self-signed certificate.
@@ -120,6 +131,7 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         pause: float = 0.5,
         rate_limit: Optional[Union[int, str]] = None,
         rate_window: Optional[float] = None,
+        rate_limit_store: Optional[str] = None,
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
     ) -> None:
@@ -133,19 +145,18 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         config.check_url(callback, "callback URL")
         self.callback_url = callback
         self.config_dir = config.config_dir(config_dir)
-        self.store_tokens = config.store_tokens(store_tokens)
         self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", config.AUTH_URL)
         self.api_url = config.http_url(api_url, "TD_API_URL", config.API_URL)
         limit, window = config.rate_limit(rate_limit, rate_window)
-        self.transport = Transport(session, config.timeout(timeout), retry_count, pause,
-                                   shared_limiter(self.client_id, limit, window))
-        if cache is None:
-            if self.store_tokens:
-                cache = DiskCache(self.config_dir, token_filename(self.client_id))
-            else:
-                cache = MemCache()
+        limiter = shared_limiter(self.client_id, limit, window, config.rate_store(rate_limit_store), self.config_dir)
+        self.transport = Transport(session, config.timeout(timeout), retry_count, pause, limiter)
+        if cache is None or isinstance(cache, str):
+            cache = self._new_cache(config.cache_kind(cache, store_tokens))
         elif not all(hasattr(cache, name) for name in ("access_token", "refresh_token", "clear")):
             raise ConfigurationError("cache must have access_token and refresh_token attributes and clear()")
+        elif isinstance(cache, RedisCache) and cache.key is None:
+            cache.key = token_key(self.client_id)
+        self.store_tokens = not isinstance(cache, MemCache)
         self.cache = cache
         self._flow = AuthFlow(
             self.client_id,
@@ -158,6 +169,13 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
             config.setting(ssl_key, "TD_SSL_KEY"),
         )
         self._own_lock = threading.RLock()
+
+    def _new_cache(self, kind: str) -> Any:
+        if kind == "memory":
+            return MemCache()
+        if kind == "redis":
+            return RedisCache(key=token_key(self.client_id))
+        return DiskCache(self.config_dir, token_filename(self.client_id))
 
     # -- tokens -----------------------------------------------------------------
 
@@ -362,6 +380,11 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
 def token_filename(client_id: str) -> str:
     """The cache file name for a consumer key: distinct per app, without revealing the key."""
     return f"tokens-{hashlib.sha256(client_id.upper().encode()).hexdigest()[:16]}.json"
+
+
+def token_key(client_id: str) -> str:
+    """The Redis key of a consumer key's tokens: the cache file's name without ``.json``, under ``pyTD:``."""
+    return "pyTD:" + os.path.splitext(token_filename(client_id))[0]
 
 
 def _valid(token: Optional[Token]) -> bool:

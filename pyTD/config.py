@@ -11,6 +11,7 @@ from typing import Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError
+from pyTD.redisdb import is_redis_url, redact
 
 AUTH_URL = "https://auth.tdameritrade.com/auth"
 API_URL = "https://api.tdameritrade.com/v1"
@@ -21,6 +22,8 @@ ENV_VARS = {
     "TD_CONSUMER_KEY": "consumer key of the app (``consumer_key``)",
     "TD_CALLBACK_URL": "callback URL registered with the app (``callback_url``)",
     "TD_STORE_TOKENS": "keep tokens on disk: true/false, 1/0, yes/no (``store_tokens``)",
+    "TD_CACHE": "where tokens are kept: disk, memory or redis (``cache``)",
+    "TD_REDIS_URL": "the Redis server of TD_CACHE=redis and TD_RATE_STORE=redis (``RedisCache(url)``)",
     "TD_CONFIG_DIR": "directory of the token cache and certificate (``config_dir``)",
     "TD_AUTH_URL": "authorization page (``auth_url``)",
     "TD_API_URL": "API base URL (``api_url``)",
@@ -28,11 +31,15 @@ ENV_VARS = {
     "TD_SSL_KEY": "private key for an https callback URL (``ssl_key``)",
     "TD_TIMEOUT": "seconds to wait for a connection or a read (``timeout``)",
     "TD_RATE_LIMIT": "requests per minute, or N/S for N per S seconds; 0 disables (``rate_limit``)",
+    "TD_RATE_STORE": "who shares the rate limit: process, machine, or a redis:// URL (``rate_limit_store``)",
 }
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_LIMIT = 120  # TD's limit per app on non-order endpoints
 DEFAULT_RATE_WINDOW = 60.0
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+CACHES = ("disk", "memory", "redis")
+RATE_STORES = ("process", "machine")  # or a Redis URL
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -60,6 +67,50 @@ def store_tokens(value: Optional[Union[bool, str]]) -> bool:
     raise ConfigurationError(
         f"TD_STORE_TOKENS={raw!r} is not a boolean; use true/false, 1/0 or yes/no"
     )
+
+
+def cache_kind(value: Optional[str], store: Optional[Union[bool, str]]) -> str:
+    """Resolve which cache to build: ``"disk"``, ``"memory"`` or ``"redis"``.
+
+    The ``cache`` argument, else a ``store_tokens`` argument (false: memory), else ``TD_CACHE``, else
+    ``TD_STORE_TOKENS`` (false: memory), else disk.
+    """
+    if value is None and store is not None:
+        return "disk" if store_tokens(store) else "memory"
+    kind = setting(value, "TD_CACHE")
+    if kind is None:
+        return "disk" if store_tokens(None) else "memory"
+    if kind.strip().lower() not in CACHES:
+        name = "cache" if value is not None else "TD_CACHE"
+        raise ConfigurationError(f"{name}={kind!r} is not a cache; use one of {', '.join(CACHES)}")
+    return kind.strip().lower()
+
+
+def redis_url(value: Optional[str] = None) -> str:
+    """Resolve the Redis URL: the argument, else ``TD_REDIS_URL``, else ``redis://localhost:6379/0``."""
+    url = setting(value, "TD_REDIS_URL") or DEFAULT_REDIS_URL
+    if not is_redis_url(url):
+        name = "url" if value is not None else "TD_REDIS_URL"
+        raise ConfigurationError(f"{name}={redact(url)!r} is not a Redis URL; expected e.g. {DEFAULT_REDIS_URL}")
+    return url
+
+
+def rate_store(value: Optional[str]) -> str:
+    """Resolve where the rate limit's window lives: ``"process"``, ``"machine"`` or a Redis URL.
+
+    The argument, else ``TD_RATE_STORE``, else ``"process"``; ``"redis"`` means ``TD_REDIS_URL``.
+    """
+    raw = setting(value, "TD_RATE_STORE") or "process"
+    word = raw.strip()
+    if word.lower() in RATE_STORES:
+        return word.lower()
+    if word.lower() == "redis":
+        return redis_url(None)
+    if is_redis_url(word):
+        return word
+    name = "rate_limit_store" if value is not None else "TD_RATE_STORE"
+    raise ConfigurationError(f"{name}={redact(raw)!r} is not a rate-limit store; use process, machine, "
+                             "redis (TD_REDIS_URL) or a Redis URL such as redis://localhost:6379/0")
 
 
 def config_dir(value: Optional[str] = None) -> str:

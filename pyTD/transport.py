@@ -17,7 +17,7 @@ from pyTD.exceptions import (
     error_message,
     query_error,
 )
-from pyTD.ratelimit import RateLimiter
+from pyTD.ratelimit import Limiter, RateLimiter
 
 log = logging.getLogger("pyTD")
 
@@ -49,8 +49,9 @@ class Transport:
     pause : float
         The first back-off in seconds; it doubles with each retry, plus jitter.
         A ``Retry-After`` header wins when it is longer.
-    limiter : RateLimiter, optional
-        Every attempt waits for a slot here first (default: no limit).
+    limiter : Limiter, optional
+        Every attempt waits for a slot here first (default: no limit). Any object with ``limit``,
+        ``window`` and ``acquire()`` (see :mod:`pyTD.ratelimit`).
     """
 
     def __init__(
@@ -59,7 +60,7 @@ class Transport:
         timeout: float = 30,
         retry_count: int = 3,
         pause: float = 0.5,
-        limiter: Optional[RateLimiter] = None,
+        limiter: Optional[Limiter] = None,
     ) -> None:
         if timeout is None or timeout <= 0:
             raise ValueError("timeout must be a positive number of seconds")

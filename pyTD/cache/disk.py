@@ -14,7 +14,7 @@ from typing import ContextManager, Optional, Tuple
 
 from pyTD import config
 from pyTD.cache.base import TokenCache
-from pyTD.cache.format import Tokens, UnsupportedFormat, decode, encode
+from pyTD.cache.format import Tokens, encode
 from pyTD.exceptions import CacheError
 from pyTD.private import tighten
 
@@ -103,17 +103,7 @@ class DiskCache(TokenCache):
         return self._tokens
 
     def _read(self) -> Tokens:
-        try:
-            return self._parse(self._raw())
-        except _Corrupt:
-            pass
-        with self.lock():
-            # Another process may have replaced the file meanwhile: look again under the lock.
-            raw = self._raw()
-            try:
-                return self._parse(raw)
-            except _Corrupt:
-                return self._quarantine()
+        return self._decoded(self._raw, self.path)
 
     def _raw(self) -> bytes:
         try:
@@ -123,16 +113,6 @@ class DiskCache(TokenCache):
             return b""
         except OSError as exc:
             raise CacheError(f"Cannot read the token cache {self.path}: {exc.strerror}") from None
-
-    def _parse(self, raw: bytes) -> Tokens:
-        if not raw.strip():
-            return (None, None)
-        try:
-            return decode(raw)
-        except UnsupportedFormat as exc:
-            raise CacheError(f"{self.path}: {exc}") from None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise _Corrupt from None
 
     def _quarantine(self) -> Tokens:
         """Move an undecodable file aside rather than overwrite it, and read as empty."""
@@ -197,10 +177,6 @@ class _Lock:
     def __exit__(self, *exc: object) -> None:
         self._cache._file_lock.release()
         self._cache._thread_lock.release()
-
-
-class _Corrupt(Exception):
-    """The file cannot be decoded."""
 
 
 def _fsync_dir(path: str) -> None:

@@ -6,6 +6,7 @@ import json
 from typing import Dict, Optional, Tuple
 
 from pyTD.auth.tokens import Token
+from pyTD.exceptions import CacheError
 
 FORMAT_VERSION = 1
 KEYS = ("access_token", "refresh_token")
@@ -14,6 +15,10 @@ Tokens = Tuple[Optional[Token], Optional[Token]]
 
 class UnsupportedFormat(Exception):
     """The data is intact but in a format this version cannot read."""
+
+
+class Corrupt(Exception):
+    """The data cannot be decoded."""
 
 
 def encode(tokens: Tokens) -> bytes:
@@ -40,3 +45,18 @@ def decode(raw: bytes) -> Tokens:
         None if access is None else Token.from_dict(access),
         None if refresh is None else Token.from_dict(refresh),
     )
+
+
+def parse(raw: Optional[bytes], where: str) -> Tokens:
+    """Decode stored data: nothing stored reads as no tokens; undecodable data raises :class:`Corrupt`.
+
+    A newer format raises :class:`~pyTD.exceptions.CacheError` saying ``where`` the data is.
+    """
+    if raw is None or not raw.strip():
+        return (None, None)
+    try:
+        return decode(raw)
+    except UnsupportedFormat as exc:
+        raise CacheError(f"{where}: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Corrupt from None

@@ -1,19 +1,17 @@
-"""A client-side limit on requests per time window, so TD never has to answer 429."""
+"""The sliding window of one process, shared by its threads."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import deque
-from typing import Deque, Dict, Tuple
+from typing import Deque
 
-# Requests reach the server a little after we send them; a slightly longer window keeps
-# the server's count under its limit even when latencies vary.
-_MARGIN = 1.02
+from pyTD.ratelimit.base import MARGIN, Limiter
 
 
-class RateLimiter:
-    """Allow at most ``limit`` requests in any ``window`` seconds (a sliding window).
+class RateLimiter(Limiter):
+    """Allow at most ``limit`` requests in any ``window`` seconds (a sliding window) in this process.
 
     Threads share it: :meth:`acquire` blocks until a request may be sent.
 
@@ -26,10 +24,7 @@ class RateLimiter:
     """
 
     def __init__(self, limit: int, window: float = 60.0) -> None:
-        if limit < 0 or window <= 0:
-            raise ValueError("rate limit must be >= 0 requests per a positive window")
-        self.limit = limit
-        self.window = window
+        super().__init__(limit, window)
         self._sent: Deque[float] = deque()
         self._cond = threading.Condition()
 
@@ -38,7 +33,7 @@ class RateLimiter:
         if not self.limit:
             return 0.0
         start = time.monotonic()
-        span = self.window * _MARGIN
+        span = self.window * MARGIN
         waited = False
         with self._cond:
             while True:
@@ -50,19 +45,3 @@ class RateLimiter:
                     return now - start if waited else 0.0
                 waited = True
                 self._cond.wait(self._sent[0] + span - now)
-
-    def __repr__(self) -> str:
-        return f"RateLimiter(limit={self.limit}, window={self.window:g})"
-
-
-_shared: Dict[Tuple[str, int, float], RateLimiter] = {}
-_shared_lock = threading.Lock()
-
-
-def shared_limiter(client_id: str, limit: int, window: float = 60.0) -> RateLimiter:
-    """The limiter every client of one consumer key in this process shares."""
-    key = (client_id.upper(), limit, window)
-    with _shared_lock:
-        if key not in _shared:
-            _shared[key] = RateLimiter(limit, window)
-        return _shared[key]

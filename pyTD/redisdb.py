@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from typing import Any, Dict, Iterator, Type
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from pyTD.exceptions import ConfigurationError, TDError
 
@@ -26,16 +26,20 @@ def is_redis_url(url: str) -> bool:
 
 
 def redact(url: str) -> str:
-    """``url`` with its password (in the user part or a ``password=`` parameter) shown as ``***``."""
-    parts = urlsplit(url)
-    netloc = parts.netloc
-    user, at, host = netloc.rpartition("@")
-    if at and ":" in user:
-        netloc = f"{user.partition(':')[0]}:***@{host}"
-    query = parts.query
-    if "password" in query.lower():
-        query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query)], safe="*")
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    """``url`` with its password (in the user part or a ``password=`` parameter) shown as ``***``.
+
+    Works on malformed URLs too: they appear in error messages.
+    """
+    head, at, tail = url.rpartition("@")  # the host follows the last "@"; everything before is the user part
+    if at:
+        scheme, slashes, user = head.rpartition("//")
+        if ":" in user:
+            url = f"{scheme}{slashes}{user.partition(':')[0]}:***@{tail}"
+    base, question, query = url.partition("?")
+    if "password" not in query.lower():
+        return url
+    query = urlencode([(k, "***" if k.lower() == "password" else v) for k, v in parse_qsl(query)], safe="*")
+    return base + question + query
 
 
 def describe(client: Any) -> str:

@@ -15,7 +15,9 @@ import redis
 from pyTD.api import api, token_key
 from pyTD.auth.tokens import Token
 from pyTD.cache import RedisCache
+from pyTD.cli import main
 from pyTD.exceptions import CacheError, ConfigurationError
+from pyTD.redisdb import redact
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
 from .conftest import CONSUMER_KEY, need_redis_server
@@ -61,6 +63,19 @@ def test_a_bad_url_is_a_configuration_error_without_its_password(url):
     with pytest.raises(ConfigurationError) as info:
         RedisCache(url)
     assert "pw" not in str(info.value)
+
+
+@pytest.mark.parametrize("url,shown", [
+    ("redis://:pw@host:6379/0", "redis://:***@host:6379/0"),
+    ("rediss://user:p:w@host/1", "rediss://user:***@host/1"),
+    ("redis://user:p@ss@host/0", "redis://user:***@host/0"),
+    ("redis://host/0?password=pw&db=1", "redis://host/0?password=***&db=1"),
+    ("unix:///run/redis.sock?password=pw", "unix:///run/redis.sock?password=***"),
+    ("rediss//:pw@host", "rediss//:***@host"),
+    ("redis://user@host:6379/0", "redis://user@host:6379/0"),
+])
+def test_urls_are_shown_without_their_password(url, shown):
+    assert redact(url) == shown
 
 
 def test_a_corrupt_value_is_set_aside_with_a_warning(redis_server, caplog):
@@ -242,3 +257,21 @@ def test_without_redis_py_the_error_names_the_extra():
             "except ImportError as exc:\n    print(exc)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "pip install 'pyTD[redis]'" in out
+
+
+def test_the_command_line_logs_in_to_redis_from_the_environment(tmp_path, monkeypatch, sandbox, callback_url,
+                                                                  capsys):
+    import webbrowser
+
+    need_redis_server()
+    with RedisServer(tmp_path / "redis", password=PASSWORD) as server:
+        for name, value in {"TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": callback_url,
+                            "TD_AUTH_URL": sandbox.auth_url, "TD_API_URL": sandbox.api_url,
+                            "TD_CACHE": "redis", "TD_REDIS_URL": server.url}.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.setattr(webbrowser, "open", HeadlessBrowser())
+        assert main(["login"]) == 0 and main(["status"]) == 0
+        assert raw(server).get(api().cache.key)
+    out = capsys.readouterr().out
+    assert f"Cache: RedisCache (redis://:***@127.0.0.1:{server.port}/0)" in out and PASSWORD not in out
+    assert "refresh token: valid until" in out

@@ -12,6 +12,8 @@ import threading
 import time
 from typing import Any, List
 
+from filelock import FileLock, Timeout
+
 from pyTD.exceptions import StoreError
 from pyTD.private import tighten
 from pyTD.ratelimit.base import SharedWindow
@@ -75,7 +77,7 @@ class MachineLimiter(SharedWindow):
                     raise
                 db.execute("COMMIT")
                 return wait
-            except sqlite3.Error as exc:
+            except (sqlite3.Error, Timeout) as exc:
                 raise StoreError(f"The rate-limit store {self.path} failed: {exc}") from None
 
     def _record(self, db: Any, span: float) -> float:
@@ -92,10 +94,13 @@ class MachineLimiter(SharedWindow):
         if self._pid != os.getpid():
             if self._db is not None:
                 _inherited.append(self._db)
-            db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")  # readers and the one writer do not block each other
+            # Switching to WAL and creating the table deadlock when processes do it at once: one at a time.
+            with FileLock(self.path + ".lock", timeout=LOCK_TIMEOUT, mode=0o600):
+                db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None,
+                                     check_same_thread=False)
+                db.execute("PRAGMA journal_mode=WAL")  # readers and the one writer do not block each other
+                db.executescript(_SCHEMA)
             db.execute("PRAGMA synchronous=OFF")  # the window is not worth an fsync per request
-            db.executescript(_SCHEMA)
             self._db, self._pid = db, os.getpid()
         return self._db
 

@@ -18,7 +18,6 @@ from pyTD import config
 from pyTD.auth.flow import AuthFlow, Browser, TokenPair, new_state
 from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, MemCache
-from pyTD.cache.rediscache import RedisCache
 from pyTD.exceptions import AuthorizationError, ConfigurationError, ReauthorizationRequired
 from pyTD.ratelimit import shared_limiter
 from pyTD.transport import Transport, parse_response
@@ -154,7 +153,7 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
             cache = self._new_cache(config.cache_kind(cache, store_tokens))
         elif not all(hasattr(cache, name) for name in ("access_token", "refresh_token", "clear")):
             raise ConfigurationError("cache must have access_token and refresh_token attributes and clear()")
-        elif isinstance(cache, RedisCache) and cache.key is None:
+        elif _unnamed_redis_cache(cache):
             cache.key = token_key(self.client_id)
         self.store_tokens = not isinstance(cache, MemCache)
         self.cache = cache
@@ -174,6 +173,8 @@ class api:  # noqa: N801 - the name users import since pyTD's first release
         if kind == "memory":
             return MemCache()
         if kind == "redis":
+            from pyTD.cache.rediscache import RedisCache
+
             return RedisCache(key=token_key(self.client_id))
         return DiskCache(self.config_dir, token_filename(self.client_id))
 
@@ -385,6 +386,12 @@ def token_filename(client_id: str) -> str:
 def token_key(client_id: str) -> str:
     """The Redis key of a consumer key's tokens: the cache file's name without ``.json``, under ``pyTD:``."""
     return "pyTD:" + os.path.splitext(token_filename(client_id))[0]
+
+
+def _unnamed_redis_cache(cache: Any) -> bool:
+    # No RedisCache exists unless its module was imported: import pyTD.api need not import it.
+    module = sys.modules.get("pyTD.cache.rediscache")
+    return module is not None and isinstance(cache, module.RedisCache) and cache.key is None
 
 
 def _valid(token: Optional[Token]) -> bool:

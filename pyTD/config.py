@@ -11,7 +11,6 @@ from typing import Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.exceptions import ConfigurationError
-from pyTD.redisdb import is_redis_url, redact
 
 AUTH_URL = "https://auth.tdameritrade.com/auth"
 API_URL = "https://api.tdameritrade.com/v1"
@@ -88,6 +87,8 @@ def cache_kind(value: Optional[str], store: Optional[Union[bool, str]]) -> str:
 
 def redis_url(value: Optional[str] = None) -> str:
     """Resolve the Redis URL: the argument, else ``TD_REDIS_URL``, else ``redis://localhost:6379/0``."""
+    from pyTD.redisdb import is_redis_url, redact  # only for Redis: import pyTD.api stays quick
+
     url = setting(value, "TD_REDIS_URL") or DEFAULT_REDIS_URL
     if not is_redis_url(url):
         name = "url" if value is not None else "TD_REDIS_URL"
@@ -106,6 +107,8 @@ def rate_store(value: Optional[str]) -> str:
         return word.lower()
     if word.lower() == "redis":
         return redis_url(None)
+    from pyTD.redisdb import is_redis_url, redact  # only past the common cases: import pyTD.api stays quick
+
     if is_redis_url(word):
         return word
     name = "rate_limit_store" if value is not None else "TD_RATE_STORE"

@@ -11,13 +11,109 @@ the seconds waited. Where its window lives decides who shares it:
 
 from __future__ import annotations
 
+import hashlib
 import threading
-from typing import Dict, Optional, Tuple
-
-from pyTD.ratelimit.base import Limiter
-from pyTD.ratelimit.process import RateLimiter
+import time
+from collections import deque
+from typing import Deque, Dict, Optional, Tuple
 
 __all__ = ["Limiter", "RateLimiter", "shared_limiter"]
+
+# Requests reach the server a little after we send them; a slightly longer window keeps
+# the server's count under its limit even when latencies vary.
+MARGIN = 1.02
+
+
+class Limiter:
+    """At most ``limit`` requests in any ``window`` seconds: a sliding window.
+
+    Parameters
+    ----------
+    limit : int
+        Requests per window; 0 disables the limiter.
+    window : float
+        The window in seconds (TD: 120 requests per 60 s).
+    """
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        if limit < 0 or window <= 0:
+            raise ValueError("rate limit must be >= 0 requests per a positive window")
+        self.limit = limit
+        self.window = window
+
+    def acquire(self) -> float:
+        """Wait for a free slot and take it; return the seconds waited (0.0 when there was no wait)."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(limit={self.limit}, window={self.window:g})"
+
+
+class SharedWindow(Limiter):
+    """A window kept outside the process, where other processes take slots too.
+
+    A subclass implements :meth:`_take`: atomically, drop the sends older than ``span``, and either
+    record a send now (return 0) or say how many seconds remain until the oldest send leaves the window.
+    ``name`` says whose window it is (e.g. an app's consumer key); it is stored hashed.
+    """
+
+    def __init__(self, name: str, limit: int, window: float = 60.0) -> None:
+        super().__init__(limit, window)
+        self.name = name
+        self.digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:16]
+
+    def acquire(self) -> float:
+        if not self.limit:
+            return 0.0
+        start = time.monotonic()
+        waited = False
+        while True:
+            wait = self._take(self.window * MARGIN)
+            if wait <= 0:
+                return time.monotonic() - start if waited else 0.0
+            waited = True
+            time.sleep(wait)
+
+    def _take(self, span: float) -> float:
+        raise NotImplementedError
+
+
+class RateLimiter(Limiter):
+    """Allow at most ``limit`` requests in any ``window`` seconds (a sliding window) in this process.
+
+    Threads share it: :meth:`acquire` blocks until a request may be sent.
+
+    Parameters
+    ----------
+    limit : int
+        Requests per window; 0 disables the limiter.
+    window : float
+        The window in seconds (TD: 120 requests per 60 s).
+    """
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        super().__init__(limit, window)
+        self._sent: Deque[float] = deque()
+        self._cond = threading.Condition()
+
+    def acquire(self) -> float:
+        """Wait for a free slot and take it; return the seconds waited."""
+        if not self.limit:
+            return 0.0
+        start = time.monotonic()
+        span = self.window * MARGIN
+        waited = False
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                while self._sent and self._sent[0] <= now - span:
+                    self._sent.popleft()
+                if len(self._sent) < self.limit:
+                    self._sent.append(now)
+                    return now - start if waited else 0.0
+                waited = True
+                self._cond.wait(self._sent[0] + span - now)
+
 
 _shared: Dict[Tuple[str, str, int, float, Optional[str]], Limiter] = {}
 _shared_lock = threading.Lock()

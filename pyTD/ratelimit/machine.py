@@ -16,7 +16,7 @@ from filelock import FileLock, Timeout
 
 from pyTD.exceptions import StoreError
 from pyTD.private import tighten
-from pyTD.ratelimit.base import SharedWindow
+from pyTD.ratelimit import SharedWindow
 
 FILENAME = "ratelimit.sqlite3"
 LOCK_TIMEOUT = 30.0  # seconds to wait for another process's transaction (each takes microseconds)

@@ -7,7 +7,7 @@ import os
 
 from pyTD import redisdb
 from pyTD.exceptions import StoreError
-from pyTD.ratelimit.base import SharedWindow
+from pyTD.ratelimit import SharedWindow
 
 # Times are the Redis server's, in integer microseconds: one clock for every host, and exact in Lua's doubles.
 # Returns 0 when a send was recorded, else the microseconds until the oldest send leaves the window.

@@ -79,16 +79,9 @@ class SharedWindow(Limiter):
 
 
 class RateLimiter(Limiter):
-    """Allow at most ``limit`` requests in any ``window`` seconds (a sliding window) in this process.
+    """A window of this process only (``limit`` and ``window`` as in :class:`Limiter`).
 
     Threads share it: :meth:`acquire` blocks until a request may be sent.
-
-    Parameters
-    ----------
-    limit : int
-        Requests per window; 0 disables the limiter.
-    window : float
-        The window in seconds (TD: 120 requests per 60 s).
     """
 
     def __init__(self, limit: int, window: float = 60.0) -> None:

@@ -73,6 +73,8 @@ class KeyringCache(TokenCache):
     def _quarantine(self) -> Tokens:
         """Keep an undecodable entry under another name rather than overwrite it, and read as empty."""
         stored = self._call("get_password", self.name)
+        if stored is None:  # deleted meanwhile by another process
+            return (None, None)
         aside = f"{self.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}"
         self._call("set_password", aside, stored)
         self._call("delete_password", self.name)

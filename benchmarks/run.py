@@ -29,9 +29,10 @@ sys.path.insert(0, ROOT)
 from pyTD.api import api  # noqa: E402
 from pyTD.auth.tokens import Token  # noqa: E402
 from pyTD.cache import DiskCache, MemCache  # noqa: E402
-from pyTD.ratelimit import RateLimiter  # noqa: E402
+from pyTD.ratelimit import shared_limiter  # noqa: E402
 from pyTD.sandbox import HeadlessBrowser, Sandbox  # noqa: E402
 from pyTD.sandbox.ports import free_port  # noqa: E402
+from tests.redisserver import RedisServer, installed  # noqa: E402
 
 fork = multiprocessing.get_context("fork")
 KEY = "BENCHKEY"
@@ -205,33 +206,54 @@ def login(runs: int, config_dir: str) -> List[Row]:
 # -- 5: cache operations ------------------------------------------------------------------------------
 
 
-def cache_ops(runs: int, config_dir: str) -> List[Row]:
-    cache = DiskCache(os.path.join(config_dir, "cache"))
-    other = DiskCache(cache.config_dir)
-    token = Token("x" * 120, time.time(), 7776000)
-    writes, reads, fresh_reads = [], [], []
+def timings(call: Callable[[], object], runs: int) -> List[float]:
+    samples = []
     for _ in range(runs):
         start = time.perf_counter()
-        cache.refresh_token = token
-        writes.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        assert other.refresh_token == token  # the file changed: stat, then read and parse
-        fresh_reads.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        assert other.refresh_token == token  # unchanged: one stat
-        reads.append(time.perf_counter() - start)
+        call()
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def row(what: str, samples: List[float]) -> Row:
+    median, iqr = stats(samples)
+    return (what, f"{us(median)} ± {us(iqr)}", "")
+
+
+def cache_ops(runs: int, config_dir: str, redis_url: Optional[str]) -> List[Row]:
+    """Writes and reads of each shared cache: one instance writes, another (as in another process) reads."""
+    token = Token("x" * 120, time.time(), 7776000)
+    disk = DiskCache(os.path.join(config_dir, "cache"))
+    other = DiskCache(disk.config_dir)
+    writes, fresh_reads, reads = [], [], []
+    for _ in range(runs):
+        writes += timings(lambda: setattr(disk, "refresh_token", token), 1)
+        fresh_reads += timings(lambda: other.refresh_token, 1)  # the file changed: stat, then read and parse
+        reads += timings(lambda: other.refresh_token, 1)  # unchanged: one stat
+    rows = [row("DiskCache write (locked, atomic, fsync)", writes), row("DiskCache read, file changed", fresh_reads),
+            row("DiskCache read, file unchanged", reads)]
+    if redis_url is None:
+        return rows + [("RedisCache", "n/a (redis-server not installed)", "")]
+    from pyTD.cache import RedisCache
+
+    cache, reader = RedisCache(redis_url, "bench"), RedisCache(redis_url, "bench")
+    rows.append(row("RedisCache write (Redis lock with lease, GET, SET, unlock)",
+                    timings(lambda: setattr(cache, "refresh_token", token), runs)))
+    rows.append(row("RedisCache read (GET and parse)", timings(lambda: reader.refresh_token, runs)))
+    return rows
+
+
+def limiters(runs: int, config_dir: str, redis_url: Optional[str]) -> List[Row]:
+    """What taking a slot costs in each store, when the window has room."""
+    stores = {"process": "process", "machine (SQLite)": "machine", "Redis (Lua script)": redis_url}
     rows = []
-    for what, samples in (("write (locked, atomic, fsync)", writes), ("read, file changed", fresh_reads),
-                          ("read, file unchanged", reads)):
-        median, iqr = stats(samples)
-        rows.append((f"DiskCache {what}", f"{us(median)} ± {us(iqr)}", ""))
-    limiter = RateLimiter(10**9, 60)
-    acquire = [0.0] * runs
-    for i in range(runs):
-        start = time.perf_counter()
-        limiter.acquire()
-        acquire[i] = time.perf_counter() - start
-    rows.append(("RateLimiter.acquire, no wait", f"{stats(acquire)[0] * 1e6:.2f} µs", ""))
+    for name, store in stores.items():
+        if store is None:
+            rows.append((f"limiter acquire, {name}", "n/a (redis-server not installed)", ""))
+            continue
+        limiter = shared_limiter("BENCH", 10**9, 60, store, os.path.join(config_dir, "limits"))
+        limiter.acquire()  # connect, create the store
+        rows.append(row(f"limiter acquire, {name}, no wait", timings(limiter.acquire, runs)))
     return rows
 
 
@@ -338,6 +360,11 @@ How it is measured
 - Login: from the browser's request to the callback server until the tokens are on disk, minus the token
   endpoint's round trip. About half of it is the callback server's loop noticing it should stop (it polls
   every 20 ms); the rest is the callback request itself and two atomic writes of the token file.
+- Caches: one instance writes, a second (as another process would) reads. DiskCache writes take the file lock and
+  fsync; RedisCache writes take the Redis lock (SET NX with a lease, a renewal thread, a release script) around a GET
+  and a SET. Redis is a ``redis-server`` on loopback that the benchmark starts (``tests/redisserver.py``).
+- Rate-limit stores: ``acquire()`` with room in the window: the process's deque; the ``machine`` store's SQLite write
+  transaction; the Redis store's Lua script (one round trip).
 - Concurrency: 8 processes find the access token expired at once, against a sandbox that rotates refresh tokens.
 - Rate limiter: a client limited to 20 requests per 2 s against a sandbox answering 429 past that.
 
@@ -375,11 +402,13 @@ def main() -> int:
     args = parser.parse_args()
     begin = time.perf_counter()
     rows: List[Row] = []
-    with tempfile.TemporaryDirectory(prefix="pyTD-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="pyTD-bench-") as tmp, contextlib.ExitStack() as stack:
+        redis_url = stack.enter_context(RedisServer(os.path.join(tmp, "redis"))).url if installed() else None
         steps = [("request overhead", lambda: request_overhead(args.rounds, os.path.join(tmp, "overhead"))),
                  ("import time", lambda: imports(30)),
                  ("login", lambda: login(20, tmp)),
-                 ("cache operations", lambda: cache_ops(300, tmp)),
+                 ("cache operations", lambda: cache_ops(300, tmp, redis_url)),
+                 ("rate-limit stores", lambda: limiters(300, tmp, redis_url)),
                  ("concurrent refresh", lambda: concurrency(tmp)),
                  ("rate limiter", lambda: rate_limit(tmp))]
         for name, step in steps:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pyTD.client import Client, token_filename
+from pyTD.client import Client, token_filename, token_key
 from pyTD.market.methods import MarketData
 
-__all__ = ["api", "token_filename"]
+__all__ = ["api", "token_filename", "token_key"]
 
 
 class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD's first release
@@ -26,12 +26,17 @@ class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD'
         The app's secret; required for Schwab, unused for TD. Default:
         ``TD_CLIENT_SECRET``. It never appears in logs, errors or ``repr``.
     store_tokens : bool, optional
-        Keep tokens on disk between runs. Default: ``TD_STORE_TOKENS``, else True.
-    cache : object, optional
+        Keep tokens between runs (when ``cache`` does not say where). Default:
+        ``TD_STORE_TOKENS``, else True.
+    cache : object or str, optional
         Where tokens live: any object with ``access_token`` and
-        ``refresh_token`` attributes and a ``clear()`` method. Default: a
-        :class:`~pyTD.cache.DiskCache` in ``config_dir`` when storing tokens,
-        else a :class:`~pyTD.cache.MemCache`.
+        ``refresh_token`` attributes and a ``clear()`` method, or ``"disk"``
+        (a :class:`~pyTD.cache.DiskCache` in ``config_dir``), ``"memory"`` (a
+        :class:`~pyTD.cache.MemCache`) or ``"redis"`` (a
+        :class:`~pyTD.cache.RedisCache` at ``TD_REDIS_URL``). Default:
+        ``TD_CACHE``, else disk when storing tokens, else memory. A
+        ``RedisCache`` without a ``key`` is named after the provider and the
+        consumer key.
     config_dir : str, optional
         Default: ``TD_CONFIG_DIR``, else the user's config directory.
     auth_url, api_url : str, optional
@@ -54,6 +59,12 @@ class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD'
         else 120 (TD's limit per minute).
     rate_window : float, optional
         The window of ``rate_limit`` in seconds (default 60).
+    rate_limit_store : str, optional
+        Who shares the limit of this consumer key: ``"process"`` (the clients
+        in this process), ``"machine"`` (every process of this user on this
+        machine, through a file in ``config_dir``) or a Redis URL such as
+        ``redis://host:6379/0`` (every process on every host; ``"redis"``
+        means ``TD_REDIS_URL``). Default: ``TD_RATE_STORE``, else ``"process"``.
     ssl_cert, ssl_key : str, optional
         Certificate and key for an ``https`` callback URL. Default:
         ``TD_SSL_CERT`` / ``TD_SSL_KEY``, else a self-signed certificate.

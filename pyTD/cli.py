@@ -269,8 +269,8 @@ def _change(quote: Dict[str, Any]) -> str:
 
 
 def _describe_cache(cache: Any) -> str:
-    path = getattr(cache, "path", None)
-    return f"Cache: {type(cache).__name__}" + (f" ({path})" if path else "")
+    where = getattr(cache, "path", None) or getattr(cache, "url", None)  # a RedisCache's has no password
+    return f"Cache: {type(cache).__name__}" + (f" ({where})" if where else "")
 
 
 def _describe_token(token: Any) -> str:

@@ -55,6 +55,7 @@ class Client:
         pause: float = 0.5,
         rate_limit: Optional[Union[int, str]] = None,
         rate_window: Optional[float] = None,
+        rate_limit_store: Optional[str] = None,
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
         tz: Any = None,
@@ -74,21 +75,20 @@ class Client:
         self.profile.check_callback_url(callback)
         self.callback_url = callback
         self.config_dir = config.config_dir(config_dir)
-        self.store_tokens = config.store_tokens(store_tokens)
         self.tz = config.timezone(tz)
         insecure = config.allow_insecure_http(allow_insecure_http)
         self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", self.profile.auth_url, insecure)
         self.api_url = config.http_url(api_url, "TD_API_URL", self.profile.api_url, insecure)
         limit, window = config.rate_limit(rate_limit, rate_window)
-        self.transport = Transport(session, config.timeout(timeout), retry_count, pause,
-                                   shared_limiter(self.client_id, limit, window))
-        if cache is None:
-            if self.store_tokens:
-                cache = DiskCache(self.config_dir, token_filename(self.client_id, self.provider))
-            else:
-                cache = MemCache()
+        limiter = shared_limiter(self.client_id, limit, window, config.rate_store(rate_limit_store), self.config_dir)
+        self.transport = Transport(session, config.timeout(timeout), retry_count, pause, limiter)
+        if cache is None or isinstance(cache, str):
+            cache = self._new_cache(config.cache_kind(cache, store_tokens))
         elif not all(hasattr(cache, name) for name in ("access_token", "refresh_token", "clear")):
             raise ConfigurationError("cache must have access_token and refresh_token attributes and clear()")
+        elif _unnamed_redis_cache(cache):
+            cache.key = token_key(self.client_id, self.provider)
+        self.store_tokens = not isinstance(cache, MemCache)
         self.cache = cache
         self._flow = AuthFlow(
             self.profile,
@@ -102,6 +102,15 @@ class Client:
         )
         self._own_lock = threading.RLock()
         self._warned_expiry: Optional[float] = None
+
+    def _new_cache(self, kind: str) -> Any:
+        if kind == "memory":
+            return MemCache()
+        if kind == "redis":
+            from pyTD.cache.rediscache import RedisCache
+
+            return RedisCache(key=token_key(self.client_id, self.provider))
+        return DiskCache(self.config_dir, token_filename(self.client_id, self.provider))
 
     # -- tokens -----------------------------------------------------------------
 
@@ -321,6 +330,17 @@ def token_filename(client_id: str, provider: str = "td") -> str:
     """
     digest = hashlib.sha256(client_id.upper().encode()).hexdigest()[:16]
     return f"tokens-{digest}.json" if provider == "td" else f"tokens-{provider}-{digest}.json"
+
+
+def token_key(client_id: str, provider: str = "td") -> str:
+    """The Redis key of an app's tokens: the cache file's name without ``.json``, under ``pyTD:``."""
+    return "pyTD:" + os.path.splitext(token_filename(client_id, provider))[0]
+
+
+def _unnamed_redis_cache(cache: Any) -> bool:
+    # No RedisCache exists unless its module was imported: import pyTD.api need not import it.
+    module = sys.modules.get("pyTD.cache.rediscache")
+    return module is not None and isinstance(cache, module.RedisCache) and cache.key is None
 
 
 def _valid(token: Optional[Token]) -> bool:

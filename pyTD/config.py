@@ -24,6 +24,8 @@ ENV_VARS = {
     "TD_CLIENT_SECRET": "the app's secret; required for Schwab, unused for TD (``client_secret``)",
     "TD_CALLBACK_URL": "callback URL registered with the app (``callback_url``)",
     "TD_STORE_TOKENS": "keep tokens on disk: true/false, 1/0, yes/no (``store_tokens``)",
+    "TD_CACHE": "where tokens are kept: disk, memory or redis (``cache``)",
+    "TD_REDIS_URL": "the Redis server of TD_CACHE=redis and TD_RATE_STORE=redis (``RedisCache(url)``)",
     "TD_CONFIG_DIR": "directory of the token cache and certificate (``config_dir``)",
     "TD_AUTH_URL": "authorization page (``auth_url``)",
     "TD_API_URL": "API base URL (``api_url``)",
@@ -34,6 +36,7 @@ ENV_VARS = {
     "TD_TIMEZONE": "time zone of naive dates and of pandas datetimes, default America/New_York (``tz``)",
     "TD_ALLOW_INSECURE_HTTP": "allow plain http:// auth and API URLs on other hosts than loopback "
                               "(``allow_insecure_http``)",
+    "TD_RATE_STORE": "who shares the rate limit: process, machine, or a redis:// URL (``rate_limit_store``)",
 }
 DEFAULT_TIMEZONE = "America/New_York"  # where the markets are
 
@@ -41,6 +44,9 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_LIMIT = 120  # TD's limit per app on non-order endpoints
 DEFAULT_RATE_WINDOW = 60.0
 MAX_SECONDS = 86400.0  # a timeout or a rate window longer than a day is a mistake (and overflows some clocks)
+DEFAULT_REDIS_URL = "redis://localhost:6379/0"
+CACHES = ("disk", "memory", "redis")
+RATE_STORES = ("process", "machine")  # or a Redis URL
 
 _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
@@ -77,6 +83,54 @@ def _boolean(value: Optional[Union[bool, str]], env_var: str, default: bool) -> 
     raise ConfigurationError(
         f"{env_var}={raw!r} is not a boolean; use true/false, 1/0 or yes/no"
     )
+
+
+def cache_kind(value: Optional[str], store: Optional[Union[bool, str]]) -> str:
+    """Resolve which cache to build: ``"disk"``, ``"memory"`` or ``"redis"``.
+
+    The ``cache`` argument, else a ``store_tokens`` argument (false: memory), else ``TD_CACHE``, else
+    ``TD_STORE_TOKENS`` (false: memory), else disk.
+    """
+    if value is None and store is not None:
+        return "disk" if store_tokens(store) else "memory"
+    kind = setting(value, "TD_CACHE")
+    if kind is None:
+        return "disk" if store_tokens(None) else "memory"
+    if kind.strip().lower() not in CACHES:
+        name = "cache" if value is not None else "TD_CACHE"
+        raise ConfigurationError(f"{name}={kind!r} is not a cache; use one of {', '.join(CACHES)}")
+    return kind.strip().lower()
+
+
+def redis_url(value: Optional[str] = None) -> str:
+    """Resolve the Redis URL: the argument, else ``TD_REDIS_URL``, else ``redis://localhost:6379/0``."""
+    from pyTD.redisdb import is_redis_url, redact  # only for Redis: import pyTD.api stays quick
+
+    url = setting(value, "TD_REDIS_URL") or DEFAULT_REDIS_URL
+    if not is_redis_url(url):
+        name = "url" if value is not None else "TD_REDIS_URL"
+        raise ConfigurationError(f"{name}={redact(url)!r} is not a Redis URL; expected e.g. {DEFAULT_REDIS_URL}")
+    return url
+
+
+def rate_store(value: Optional[str]) -> str:
+    """Resolve where the rate limit's window lives: ``"process"``, ``"machine"`` or a Redis URL.
+
+    The argument, else ``TD_RATE_STORE``, else ``"process"``; ``"redis"`` means ``TD_REDIS_URL``.
+    """
+    raw = setting(value, "TD_RATE_STORE") or "process"
+    word = raw.strip()
+    if word.lower() in RATE_STORES:
+        return word.lower()
+    if word.lower() == "redis":
+        return redis_url(None)
+    from pyTD.redisdb import is_redis_url, redact  # only past the common cases: import pyTD.api stays quick
+
+    if is_redis_url(word):
+        return word
+    name = "rate_limit_store" if value is not None else "TD_RATE_STORE"
+    raise ConfigurationError(f"{name}={redact(raw)!r} is not a rate-limit store; use process, machine, "
+                             "redis (TD_REDIS_URL) or a Redis URL such as redis://localhost:6379/0")
 
 
 def config_dir(value: Optional[str] = None) -> str:

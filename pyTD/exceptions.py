@@ -19,7 +19,11 @@ class ConfigurationError(TDError):
     """A setting is missing or invalid (argument, environment variable or URL)."""
 
 
-class CacheError(TDError):
+class StoreError(TDError):
+    """A store that processes share (the token cache, a shared rate-limit store) cannot be used."""
+
+
+class CacheError(StoreError):
     """The token cache cannot be read, written or locked."""
 
 

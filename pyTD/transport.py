@@ -24,7 +24,7 @@ from pyTD.exceptions import (
     error_message,
     query_error,
 )
-from pyTD.ratelimit import RateLimiter
+from pyTD.ratelimit import Limiter, RateLimiter
 from pyTD.redact import printable
 
 log = logging.getLogger("pyTD")
@@ -75,8 +75,9 @@ class Transport:
     pause : float
         The first back-off in seconds; it doubles with each retry, plus jitter.
         A ``Retry-After`` header wins when it is longer.
-    limiter : RateLimiter, optional
-        Every attempt waits for a slot here first (default: no limit).
+    limiter : Limiter, optional
+        Every attempt waits for a slot here first (default: no limit). Any object with ``limit``,
+        ``window`` and ``acquire()`` (see :mod:`pyTD.ratelimit`).
     """
 
     def __init__(
@@ -85,7 +86,7 @@ class Transport:
         timeout: float = 30,
         retry_count: int = 3,
         pause: float = 0.5,
-        limiter: Optional[RateLimiter] = None,
+        limiter: Optional[Limiter] = None,
     ) -> None:
         if not isinstance(timeout, (int, float)) or not 0 < timeout <= MAX_SECONDS:
             raise ValueError(f"timeout must be a number of seconds above 0 and at most {MAX_SECONDS:g}")

@@ -6,10 +6,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from pyTD import ratelimit
+from pyTD import ratelimit, redisdb
 from pyTD.api import api
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 from pyTD.sandbox.ports import free_port
+
+from . import redisserver
 
 CONSUMER_KEY = "TESTKEY12345"
 CLIENT_SECRET = "TESTSECRET0123456789"  # noqa: S105 - the sandbox's app secret
@@ -32,6 +34,24 @@ def clean_env(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     # Each test starts with a fresh per-key rate limiter: the suite's requests add up otherwise.
     monkeypatch.setattr(ratelimit, "_shared", {})
+    monkeypatch.setattr(redisdb, "_clients", {})  # each test's Redis server is new
+
+
+def need_redis_server():
+    """Skip when redis-server is not installed; fail instead where it must be (CI sets PYTD_REQUIRE_REDIS=1)."""
+    if not redisserver.installed():
+        why = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("PYTD_REQUIRE_REDIS"):
+            pytest.fail(f"{why}, and PYTD_REQUIRE_REDIS is set")
+        pytest.skip(why)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A fresh redis-server on a free port, killed after the test."""
+    need_redis_server()
+    with redisserver.RedisServer(tmp_path / "redis") as server:
+        yield server
 
 
 @pytest.fixture

@@ -171,3 +171,31 @@ def test_a_password_in_a_url_is_refused_and_never_shown(config_dir, url):
 def test_a_url_with_a_fragment_or_spaces_is_refused(config_dir, url):
     with pytest.raises(ConfigurationError, match="not a valid URL"):
         api("KEY", CALLBACK, config_dir=config_dir, api_url=url)
+
+
+@pytest.mark.parametrize("env,argument,expected", [
+    ({"TD_CACHE": "memory"}, {}, MemCache),
+    ({"TD_CACHE": "Disk"}, {}, DiskCache),
+    ({}, {"cache": "memory"}, MemCache),
+    ({"TD_CACHE": "memory"}, {"cache": "disk"}, DiskCache),  # the argument wins
+    ({"TD_CACHE": "memory"}, {"store_tokens": True}, DiskCache),  # so does store_tokens=True
+    ({"TD_CACHE": "disk", "TD_STORE_TOKENS": "false"}, {}, DiskCache),  # TD_CACHE says where
+])
+def test_td_cache_chooses_the_cache(monkeypatch, config_dir, env, argument, expected):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    a = api("KEY", CALLBACK, config_dir=config_dir, **argument)
+    assert type(a.cache) is expected and a.store_tokens is (expected is DiskCache)
+
+
+def test_a_bad_cache_choice_is_a_configuration_error(monkeypatch, config_dir):
+    with pytest.raises(ConfigurationError, match="cache='cloud'.*disk, memory, redis"):
+        api("KEY", CALLBACK, config_dir=config_dir, cache="cloud")
+    monkeypatch.setenv("TD_CACHE", "cloud")
+    with pytest.raises(ConfigurationError, match="TD_CACHE='cloud'"):
+        api("KEY", CALLBACK, config_dir=config_dir)
+    monkeypatch.setenv("TD_CACHE", "redis")
+    monkeypatch.setenv("TD_REDIS_URL", "http://:secret-pw@host/0")
+    with pytest.raises(ConfigurationError, match="TD_REDIS_URL") as info:
+        api("KEY", CALLBACK, config_dir=config_dir)
+    assert "secret-pw" not in str(info.value)

@@ -1,6 +1,5 @@
-"""The token store under stress: killed writers, racing threads and processes, rotation."""
+"""The token stores under stress: killed writers, racing threads and processes (disk and Redis), rotation."""
 
-import json
 import multiprocessing
 import os
 import random
@@ -12,11 +11,12 @@ import pytest
 
 from pyTD.api import api
 from pyTD.auth.tokens import Token
-from pyTD.cache import DiskCache
+from pyTD.cache import DiskCache, RedisCache
 from pyTD.cache.format import decode
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
-from .conftest import CONSUMER_KEY, in_threads
+from .conftest import CONSUMER_KEY, in_threads, need_redis_server
+from .redisserver import RedisServer
 
 fork = multiprocessing.get_context("fork")
 
@@ -68,46 +68,62 @@ def test_a_writer_killed_at_random_never_leaves_a_partial_file(tmp_path):
                                                                                       "tokens.json.lock"}
 
 
+@pytest.fixture(params=["disk", "redis"])
+def store(request, tmp_path):
+    """Where the racing clients keep their tokens: None (the disk cache) or a Redis URL."""
+    if request.param == "disk":
+        yield None
+        return
+    need_redis_server()
+    with RedisServer(tmp_path / "redis") as server:
+        yield server.url
+
+
+def _client(args):
+    config_dir, auth_url, api_url, callback_url, redis_url = args
+    return api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=auth_url, api_url=api_url,
+               cache=RedisCache(redis_url) if redis_url else None)
+
+
 def _race(args):
-    config_dir, auth_url, api_url, callback_url = args
-    client = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=auth_url, api_url=api_url)
-    return sorted(client.request("GET", "/marketdata/quotes", params={"symbol": "AAPL"}))
+    return sorted(_client(args).request("GET", "/marketdata/quotes", params={"symbol": "AAPL"}))
 
 
-def _expire_access_and_age_refresh(config_dir):
-    cache = DiskCache(config_dir, api(CONSUMER_KEY, "http://127.0.0.1:1/", config_dir=config_dir).cache.filename)
+def _expire_access(cache, age_refresh):
+    """Make the access token expired; with ``age_refresh``, the refresh token within 7 days of expiry, so that
+    the refresh asks for a new refresh token too (and a rotating server retires the old one)."""
     access, refresh = cache.access_token, cache.refresh_token
     cache.access_token = Token(access.token, access.access_time - 3600, access.expires_in)
-    # within 7 days of expiry: the refresh asks for a new refresh token, and the server rotates
-    cache.refresh_token = Token(refresh.token, refresh.access_time - 7776000 + 86400, refresh.expires_in)
+    if age_refresh:
+        cache.refresh_token = Token(refresh.token, refresh.access_time - 7776000 + 86400, refresh.expires_in)
     return refresh.token
 
 
-@pytest.fixture
-def rotating(config_dir, callback_url):
-    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sb:
-        client = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url)
+@pytest.fixture(params=[True, False], ids=["rotating", "not-rotating"])
+def race(request, store, config_dir, callback_url):
+    """A logged-in sandbox (rotating refresh tokens or not) and the arguments of a racing client."""
+    with Sandbox(auto_approve=True, rotate_refresh_tokens=request.param) as sb:
+        args = (config_dir, sb.auth_url, sb.api_url, callback_url, store)
+        client = _client(args)
         client.login(open_browser=HeadlessBrowser(), timeout=10)
-        yield sb, (config_dir, sb.auth_url, sb.api_url, callback_url)
+        old_refresh = _expire_access(client.cache, age_refresh=request.param)
+        sb.clear_requests()
+        yield sb, args, client.cache, request.param, old_refresh
 
 
-def test_eight_processes_refresh_once(rotating):
-    sb, args = rotating
-    old_refresh = _expire_access_and_age_refresh(args[0])
-    sb.clear_requests()
+def test_eight_processes_refresh_once(race):
+    sb, args, cache, rotating, old_refresh = race
     with fork.Pool(8) as pool:
         results = pool.map(_race, [args] * 8)
     assert results == [["AAPL"]] * 8
     (refresh,) = sb.token_requests
-    assert refresh.form["access_type"] == "offline"
-    stored = json.load(open(os.path.join(args[0], api(CONSUMER_KEY, args[3], config_dir=args[0]).cache.filename)))
-    assert stored["refresh_token"]["token"] != old_refresh
+    assert refresh.form.get("access_type") == ("offline" if rotating else None)
+    assert (cache.refresh_token.token != old_refresh) is rotating
+    assert cache.access_token.valid
 
 
-def test_sixteen_threads_with_their_own_clients_refresh_once(rotating):
-    sb, args = rotating
-    _expire_access_and_age_refresh(args[0])
-    sb.clear_requests()
+def test_sixteen_threads_with_their_own_clients_refresh_once(race):
+    sb, args, *_ = race
     results, errors = in_threads(16, lambda: _race(args))
     assert errors == [] and results == [["AAPL"]] * 16
     assert len(sb.token_requests) == 1

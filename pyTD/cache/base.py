@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import threading
-from typing import ContextManager, Optional
+from typing import Callable, ContextManager, Optional
 
 from pyTD.auth.tokens import Token
-from pyTD.cache.format import Tokens
+from pyTD.cache.format import Corrupt, Tokens, parse
 
 
 def check_token(value: object) -> Optional[Token]:
@@ -64,6 +64,23 @@ class TokenCache:
             tokens = list(self._load())
             tokens[index] = value
             self._save((tokens[0], tokens[1]))
+
+    def _decoded(self, read: Callable[[], Optional[bytes]], where: str) -> Tokens:
+        """Decode what ``read()`` returns. Undecodable data is read again under the lock (another process
+        may have just replaced it) and, if still undecodable, set aside by ``_quarantine()``."""
+        try:
+            return parse(read(), where)
+        except Corrupt:
+            pass
+        with self.lock():
+            try:
+                return parse(read(), where)
+            except Corrupt:
+                return self._quarantine()
+
+    def _quarantine(self) -> Tokens:
+        """Set undecodable stored data aside (never overwrite it), warn, and return no tokens."""
+        raise NotImplementedError
 
     def _load(self) -> Tokens:
         raise NotImplementedError

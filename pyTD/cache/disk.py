@@ -14,7 +14,7 @@ from typing import Any, ContextManager, Optional, Tuple
 
 from pyTD import config
 from pyTD.cache.base import TokenCache
-from pyTD.cache.format import Tokens, UnsupportedFormat, aside_name, decode, encode
+from pyTD.cache.format import Tokens, aside_name, encode
 from pyTD.exceptions import CacheError
 from pyTD.private import POSIX, PrivateDir, lock_timeout, make_private_dirs, unlock
 
@@ -129,31 +129,11 @@ class DiskCache(TokenCache):
         return self._tokens
 
     def _read(self) -> Tokens:
-        try:
-            return self._parse(self._raw())
-        except _Corrupt:
-            pass
-        with self.lock():
-            # Another process may have replaced the file meanwhile: look again under the lock.
-            raw = self._raw()
-            try:
-                return self._parse(raw)
-            except _Corrupt:
-                return self._quarantine()
+        return self._decoded(self._raw, self.path)
 
     def _raw(self) -> bytes:
         with PrivateDir(self.config_dir) as directory:
             return directory.read(self.filename, "token cache") or b""
-
-    def _parse(self, raw: bytes) -> Tokens:
-        if not raw.strip():
-            return (None, None)
-        try:
-            return decode(raw)
-        except UnsupportedFormat as exc:
-            raise CacheError(f"{self.path}: {exc}") from None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            raise _Corrupt from None
 
     def _quarantine(self) -> Tokens:
         """Move an undecodable file aside rather than overwrite it, and read as empty."""
@@ -225,5 +205,3 @@ def _lock_file(cache: DiskCache) -> Any:
     return held
 
 
-class _Corrupt(Exception):
-    """The file cannot be decoded."""

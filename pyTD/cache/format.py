@@ -7,6 +7,7 @@ import time
 from typing import Callable, Dict, Optional, Tuple
 
 from pyTD.auth.tokens import Token
+from pyTD.exceptions import CacheError
 
 FORMAT_VERSION = 1
 KEYS = ("access_token", "refresh_token")
@@ -15,6 +16,10 @@ Tokens = Tuple[Optional[Token], Optional[Token]]
 
 class UnsupportedFormat(Exception):
     """The data is intact but in a format this version cannot read."""
+
+
+class Corrupt(Exception):
+    """The data cannot be decoded."""
 
 
 def encode(tokens: Tokens) -> bytes:
@@ -50,3 +55,18 @@ def aside_name(name: str, taken: Callable[[str], bool]) -> str:
     while taken(aside):
         aside, n = f"{name}.corrupt-{stamp}-{n}", n + 1
     return aside
+
+
+def parse(raw: Optional[bytes], where: str) -> Tokens:
+    """Decode stored data: nothing stored reads as no tokens; undecodable data raises :class:`Corrupt`.
+
+    A newer format raises :class:`~pyTD.exceptions.CacheError` saying ``where`` the data is.
+    """
+    if raw is None or not raw.strip():
+        return (None, None)
+    try:
+        return decode(raw)
+    except UnsupportedFormat as exc:
+        raise CacheError(f"{where}: {exc}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise Corrupt from None

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Optional
 
 from pyTD.cache.base import TokenCache
-from pyTD.cache.format import Tokens, UnsupportedFormat, aside_name, decode, encode
+from pyTD.cache.format import Tokens, aside_name, encode
 from pyTD.exceptions import CacheError
 
 log = logging.getLogger("pyTD")
@@ -63,22 +63,20 @@ class KeyringCache(TokenCache):
         self._call("set_password", self.name, encode(tokens).decode("utf-8"))
 
     def _load(self) -> Tokens:
-        stored = self._call("get_password", self.name)
-        if not stored:
-            return (None, None)
-        try:
-            return decode(stored.encode("utf-8"))
-        except UnsupportedFormat as exc:
-            raise CacheError(f"keychain entry {self.service}/{self.name}: {exc}") from None
-        except (ValueError, KeyError, TypeError, AttributeError):
-            return self._quarantine(stored)
+        def read() -> Optional[bytes]:
+            stored = self._call("get_password", self.name)
+            return stored.encode("utf-8") if stored else None
 
-    def _quarantine(self, stored: str) -> Tokens:
+        return self._decoded(read, f"keychain entry {self.service}/{self.name}")
+
+    def _quarantine(self) -> Tokens:
         """Keep an undecodable entry under another name rather than overwrite it, and read as empty."""
-        with self.lock():
-            aside = aside_name(self.name, lambda name: self._call("get_password", name) is not None)
-            self._call("set_password", aside, stored)
-            self._call("delete_password", self.name)
+        stored = self._call("get_password", self.name)
+        if stored is None:  # deleted meanwhile by another process
+            return (None, None)
+        aside = aside_name(self.name, lambda name: self._call("get_password", name) is not None)
+        self._call("set_password", aside, stored)
+        self._call("delete_password", self.name)
         log.warning("The keychain entry %s/%s could not be decoded; it was moved to %s/%s. "
                     "Log in again (python -m pyTD login).", self.service, self.name, self.service, aside)
         return (None, None)

@@ -1,19 +1,21 @@
 """The command line: ``python -m pyTD login|status|logout|quote|history|chain|sandbox|demo``.
 
 Errors print one line and exit with status 1; no command ever prints a token.
+Settings (``--provider``, ``--consumer-key``, ...) go before or after the command.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pyTD import __version__
-from pyTD.exceptions import TDError
+from pyTD.exceptions import AuthorizationTimeout, TDConnectionError, TDError
 from pyTD.redact import SecretFilter, printable
 
 DEMO_SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOGL", "TSLA"]
@@ -31,52 +33,86 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.run(args) or 0
     except (TDError, ValueError) as exc:
-        print(f"pyTD: error: {printable(exc, 2000)}", file=sys.stderr)
+        print(f"pyTD: error: {command_line_words(printable(exc, 2000))}{_hint(exc, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("pyTD: interrupted", file=sys.stderr)
         return 130
 
 
+# What the library's messages call an argument, and what the command line calls it.
+FLAGS = {
+    "consumer_key": "--consumer-key", "callback_url": "--callback-url", "config_dir": "--config-dir",
+    "auth_url": "--auth-url", "api_url": "--api-url", "provider": "--provider", "client_secret": "TD_CLIENT_SECRET",
+    "period_type": "--period-type", "frequency_type": "--frequency-type", "period": "--period",
+    "frequency": "--frequency", "start_date": "--start", "end_date": "--end", "contract_type": "--type",
+    "strike_count": "--strikes", "from_date": "--from", "to_date": "--to",
+}
+
+
+def command_line_words(message: str) -> str:
+    """A library message in the command line's words: ``period_type`` and ``period=`` become ``--period-type``
+    and ``--period`` (plain words such as "period" stay)."""
+    names = "|".join(sorted(FLAGS, key=len, reverse=True))
+    return re.sub(r"\b(" + names + r")\b(=?)",
+                  lambda m: FLAGS[m.group(1)] if m.group(2) or "_" in m.group(1) else m.group(0), message)
+
+
+def _hint(exc: Exception, args: argparse.Namespace) -> str:
+    if isinstance(exc, TDConnectionError):
+        return (" (check --api-url / TD_API_URL; for the sandbox, is `python -m pyTD sandbox` still running?)")
+    if isinstance(exc, AuthorizationTimeout):
+        return " (check the consumer key and the callback URL: they must match the app's registration exactly)"
+    return ""
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pyTD", description="TD Ameritrade API client.")
+    parser = argparse.ArgumentParser(prog="python -m pyTD",
+                                     description="TD Ameritrade and Charles Schwab API client.")
     parser.add_argument("--version", action="version", version=f"pyTD {__version__}")
-    parser.add_argument("-v", "--verbose", action="count", default=0,
-                        help="log to stderr (-v info, -vv debug; tokens are never logged)")
-    settings = parser.add_argument_group("settings (default: the TD_* environment variables)")
-    settings.add_argument("--consumer-key", help="the app's consumer key (TD_CONSUMER_KEY)")
-    settings.add_argument("--callback-url", help="the app's callback URL (TD_CALLBACK_URL)")
-    settings.add_argument("--config-dir", help="where tokens are kept (TD_CONFIG_DIR)")
-    settings.add_argument("--auth-url", help="authorization page (TD_AUTH_URL)")
-    settings.add_argument("--api-url", help="API base URL (TD_API_URL)")
+    _settings(parser, parser.add_argument_group("settings (default: the TD_* environment variables)"), None)
+    # The settings are accepted after the command too: there they must not reset what came before it.
+    shared = argparse.ArgumentParser(add_help=False)
+    _settings(shared, shared.add_argument_group("settings (default: the TD_* environment variables)"),
+              argparse.SUPPRESS)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
 
-    login = commands.add_parser("login", help="log in and keep the tokens")
+    def command(name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002 - argparse's name
+        return commands.add_parser(name, help=help, parents=[shared])
+
+    login = command("login", "log in and keep the tokens")
     login.add_argument("--manual", action="store_true",
                        help="paste the redirected URL instead of running a local server (SSH, Jupyter)")
     login.add_argument("--no-browser", action="store_true", help="print the URL, do not open a browser")
+    login.add_argument("--headless", action="store_true",
+                       help="log in with pyTD's stand-in browser, which fills in the sandbox's login form "
+                            "(sandbox only)")
+    login.add_argument("--force", action="store_true", help="log in again even if the stored tokens are valid")
     login.add_argument("--timeout", type=float, default=300, help="seconds to wait (default 300)")
     login.set_defaults(run=_login)
 
-    commands.add_parser("status", help="show the cache and token validity").set_defaults(run=_status)
-    commands.add_parser("logout", help="forget the stored tokens").set_defaults(run=_logout)
+    command("status", "show the cache and token validity (exit status 1 when not logged in)").set_defaults(
+        run=_status)
+    command("logout", "forget the stored tokens").set_defaults(run=_logout)
 
-    quote = commands.add_parser("quote", help="print quotes for symbols")
+    quote = command("quote", "print quotes for symbols")
     quote.add_argument("symbols", nargs="+", metavar="SYMBOL")
     quote.set_defaults(run=_quote)
 
-    history = commands.add_parser("history", help="print price history (candles) for a symbol")
+    history = command("history", "print price history (candles) for a symbol")
     history.add_argument("symbol", metavar="SYMBOL")
-    history.add_argument("--period-type", help="day, month, year or ytd")
+    history.add_argument("--period-type", help="day (the default), month, year or ytd")
     history.add_argument("--period", type=int, help="how many periods")
-    history.add_argument("--frequency-type", help="minute, daily, weekly or monthly")
+    history.add_argument("--frequency-type",
+                         help="minute, daily, weekly or monthly (daily and longer need --period-type month, "
+                              "year or ytd)")
     history.add_argument("--frequency", type=int, help="candle size in frequency-type units")
-    history.add_argument("--start", help="first day, e.g. 2024-05-01 (UTC)")
-    history.add_argument("--end", help="last day, e.g. 2024-05-10 (UTC)")
+    history.add_argument("--start", help="first day, e.g. 2024-05-01 (New York time unless TD_TIMEZONE says)")
+    history.add_argument("--end", help="last day, included, e.g. 2024-05-10")
     history.add_argument("--rows", type=int, default=20, help="show the last ROWS candles (default 20; 0: all)")
     history.set_defaults(run=_history)
 
-    chain = commands.add_parser("chain", help="print the option chain of a symbol")
+    chain = command("chain", "print the option chain of a symbol")
     chain.add_argument("symbol", metavar="SYMBOL")
     chain.add_argument("--type", dest="contract_type", default="ALL", help="CALL, PUT or ALL (default)")
     chain.add_argument("--strikes", type=int, help="strikes around the price")
@@ -84,42 +120,67 @@ def _parser() -> argparse.ArgumentParser:
     chain.add_argument("--to", dest="to_date", help="last expiration day")
     chain.set_defaults(run=_chain)
 
-    sandbox = commands.add_parser("sandbox", help="serve the offline TD stand-in until Ctrl-C")
+    sandbox = command("sandbox", "serve the offline stand-in of the provider until Ctrl-C")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
     sandbox.add_argument("--auto-approve", action="store_true",
                          help="approve logins without showing the login form")
     sandbox.set_defaults(run=_sandbox)
 
-    demo = commands.add_parser("demo", help="log in to the sandbox unattended and print quotes")
+    demo = command("demo", "log in to the sandbox unattended and print quotes")
     demo.set_defaults(run=_demo)
     return parser
+
+
+def _settings(parser: argparse.ArgumentParser, group: Any, default: Any) -> None:
+    parser.add_argument("-v", "--verbose", action="count", default=0 if default is None else default,
+                        help="log to stderr (-v info, -vv debug; tokens are never logged)")
+    group.add_argument("--provider", default=default, help="td or schwab (TD_PROVIDER; default td)")
+    group.add_argument("--consumer-key", default=default, help="the app's key (TD_CONSUMER_KEY)")
+    group.add_argument("--callback-url", default=default, help="the app's callback URL (TD_CALLBACK_URL)")
+    group.add_argument("--config-dir", default=default, help="where tokens are kept (TD_CONFIG_DIR)")
+    group.add_argument("--auth-url", default=default, help="authorization page (TD_AUTH_URL)")
+    group.add_argument("--api-url", default=default, help="API base URL (TD_API_URL)")
 
 
 def _client(args: argparse.Namespace) -> Any:
     from pyTD.api import api
 
-    return api(args.consumer_key, args.callback_url, config_dir=args.config_dir,
+    return api(args.consumer_key, args.callback_url, provider=args.provider, config_dir=args.config_dir,
                auth_url=args.auth_url, api_url=args.api_url)
 
 
 def _login(args: argparse.Namespace) -> int:
     client = _client(args)
+    if client.auth_valid and not args.force:
+        print(f"Already logged in to {client.profile.title} (use --force to log in again).",
+              _describe_cache(client.cache))
+        print(f"refresh token: {_describe_token(client.cache.refresh_token)}")
+        return 0
     if args.manual:
         client.login_manual()
+    elif args.headless:
+        from pyTD.sandbox import HeadlessBrowser
+
+        client.login(open_browser=HeadlessBrowser(verify=_callback_certificate(client)), timeout=args.timeout)
     else:
         client.login(open_browser=not args.no_browser, timeout=args.timeout)
-    print("Logged in.", _describe_cache(client.cache))
+    print(f"Logged in to {client.profile.title}.", _describe_cache(client.cache))
     return 0
 
 
 def _status(args: argparse.Namespace) -> int:
     client = _client(args)
+    print(f"Provider: {client.profile.title} ({client.provider})")
     print(_describe_cache(client.cache))
     for label, token in (("access token", client.cache.access_token),
                          ("refresh token", client.cache.refresh_token)):
         print(f"{label}: {_describe_token(token)}")
     if not client.auth_valid:
-        print("Not logged in: run `python -m pyTD login`.")
+        print(f"Not logged in: run `python -m pyTD login --provider {client.provider}`.")
+        return 1
+    refresh = client.cache.refresh_token
+    if refresh is not None and refresh.valid:
+        print(f"Log in again within {_duration(refresh.expiry - time.time())} (when the refresh token expires).")
     return 0
 
 
@@ -133,19 +194,28 @@ def _logout(args: argparse.Namespace) -> int:
 def _quote(args: argparse.Namespace) -> int:
     from pyTD.market import get_quotes
 
-    print(quote_table(get_quotes(args.symbols, api=_client(args))))
+    client = _client(args)
+    wanted = [symbol for item in args.symbols for symbol in item.replace(",", " ").split()]
+    quotes = get_quotes(wanted, api=client, errors="ignore")
+    print(quote_table({symbol: client.profile.quote_row(symbol, q) for symbol, q in quotes.items()}))
+    unknown = [s.upper() for s in wanted if client.profile.symbol(s.upper()) not in quotes]
+    if unknown:
+        print(f"pyTD: error: unknown symbol{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",
+              file=sys.stderr)
+        return 1
     return 0
 
 
 def _history(args: argparse.Namespace) -> int:
     from pyTD.market import get_price_history
 
+    client = _client(args)
     candles = get_price_history(args.symbol, args.period_type, args.period, args.frequency_type, args.frequency,
-                                args.start, args.end, api=_client(args))
+                                args.start, args.end, api=client, errors="raise")
     shown = candles[-args.rows:] if args.rows > 0 else candles
     more = f", the last {len(shown)}" if len(shown) < len(candles) else ""
     print(f"{args.symbol.upper()}: {len(candles)} candles{more}:")
-    print(history_table(shown))
+    print(history_table(shown, client.tz))
     return 0
 
 
@@ -153,19 +223,29 @@ def _chain(args: argparse.Namespace) -> int:
     from pyTD.market import get_option_chains
 
     chain = get_option_chains(args.symbol, args.contract_type, args.strikes, from_date=args.from_date,
-                              to_date=args.to_date, api=_client(args))
+                              to_date=args.to_date, api=_client(args), errors="raise")
     print(f"{chain['symbol']} options, underlying at {_money(chain.get('underlyingPrice'))}:")
     print(chain_table(chain))
     return 0
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    from pyTD.providers import get
     from pyTD.sandbox import Sandbox
+    from pyTD.sandbox.ports import free_port
 
-    with Sandbox(port=args.port, auto_approve=args.auto_approve) as sb:
-        print(f"pyTD sandbox serving at {sb.url}  (Ctrl-C to stop)")
-        print(f"  export TD_AUTH_URL={sb.auth_url}")
-        print(f"  export TD_API_URL={sb.api_url}", flush=True)
+    profile = get(args.provider or _env("TD_PROVIDER") or "td")
+    secret = "SANDBOX-SECRET-0123" if profile.needs_secret else None  # noqa: S105 - the stand-in's own
+    with Sandbox(port=args.port, provider=profile.name, auto_approve=args.auto_approve, client_secret=secret) as sb:
+        callback = _example_callback(profile.name, free_port())
+        print(f"pyTD sandbox ({profile.title} stand-in) serving at {sb.url}  (Ctrl-C to stop)")
+        print("In another terminal:")
+        for name, value in (("TD_PROVIDER", profile.name), ("TD_CONSUMER_KEY", "SANDBOXKEY"),
+                            ("TD_CLIENT_SECRET", secret), ("TD_CALLBACK_URL", callback),
+                            ("TD_AUTH_URL", sb.auth_url), ("TD_API_URL", sb.api_url)):
+            if value is not None:
+                print(f"  export {name}={value}")
+        print("  python -m pyTD login --headless    # logs in without a browser", flush=True)
         while True:
             time.sleep(3600)
 
@@ -175,18 +255,46 @@ def _demo(args: argparse.Namespace) -> int:
 
     from pyTD.api import api
     from pyTD.market import get_quotes
+    from pyTD.providers import get
     from pyTD.sandbox import HeadlessBrowser, Sandbox
     from pyTD.sandbox.ports import free_port
 
-    with tempfile.TemporaryDirectory(prefix="pyTD-demo-") as config_dir, Sandbox(auto_approve=True) as sb:
-        print(f"Started the sandbox at {sb.url}; tokens go to a temporary directory.")
-        client = api("PYTDDEMO", f"http://127.0.0.1:{free_port()}/callback", config_dir=config_dir,
-                     store_tokens=True, auth_url=sb.auth_url, api_url=sb.api_url)
-        client.login(open_browser=HeadlessBrowser(), timeout=30)
+    profile = get(args.provider or _env("TD_PROVIDER") or "td")
+    secret = "SANDBOX-SECRET-0123" if profile.needs_secret else None  # noqa: S105 - the stand-in's own
+    with tempfile.TemporaryDirectory(prefix="pyTD-demo-") as config_dir, \
+            Sandbox(provider=profile.name, auto_approve=True, client_secret=secret) as sb:
+        print(f"Started the {profile.title} sandbox at {sb.url}; tokens go to a temporary directory.")
+        client = api("PYTDDEMO", _example_callback(profile.name, free_port()), provider=profile.name,
+                     client_secret=secret, config_dir=config_dir, cache="disk", auth_url=sb.auth_url,
+                     api_url=sb.api_url)
+        client.login(open_browser=HeadlessBrowser(verify=_callback_certificate(client)), timeout=30)
         print("Logged in.", _describe_cache(client.cache))
         print()
-        print(quote_table(get_quotes(DEMO_SYMBOLS, api=client)))
+        quotes = get_quotes(DEMO_SYMBOLS, api=client)
+        print(quote_table({symbol: client.profile.quote_row(symbol, q) for symbol, q in quotes.items()}))
     return 0
+
+
+def _example_callback(provider: str, port: int) -> str:
+    # Schwab redirects to https on 127.0.0.1 only; TD's sandbox takes plain http on loopback.
+    return f"https://127.0.0.1:{port}" if provider == "schwab" else f"http://127.0.0.1:{port}/callback"
+
+
+def _callback_certificate(client: Any) -> Any:
+    """What the stand-in browser trusts: the self-signed certificate pyTD makes for an https callback."""
+    import os
+
+    from pyTD.config import setting
+
+    if not client.callback_url.startswith("https:"):
+        return True
+    return setting(None, "TD_SSL_CERT") or os.path.join(client.config_dir, "localhost-cert.pem")
+
+
+def _env(name: str) -> Optional[str]:
+    from pyTD.config import setting
+
+    return setting(None, name)
 
 
 def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:
@@ -203,11 +311,11 @@ def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:
     return text_table(columns, quotes.values(), left=(0, 6))
 
 
-def history_table(candles: List[Dict[str, Any]]) -> str:
-    """Format candles as a text table, one row per candle, times in UTC."""
+def history_table(candles: List[Dict[str, Any]], tz: Any = timezone.utc) -> str:
+    """Format candles as a text table, one row per candle, times in ``tz`` (the api's time zone)."""
     columns: List[Column] = [
-        ("Time (UTC)", "datetime",
-         lambda ms: datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%d %H:%M")),
+        (f"Time ({getattr(tz, 'key', None) or tz})", "datetime",
+         lambda ms: datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d %H:%M")),
         ("Open", "open", _money),
         ("High", "high", _money),
         ("Low", "low", _money),
@@ -221,9 +329,9 @@ def chain_table(chain: Dict[str, Any]) -> str:
     """Format an option chain as a text table, one row per contract."""
     from pyTD.market.options import contracts
 
-    rows = sorted(contracts(chain), key=lambda c: (c["expirationDate"], c["putCall"], c["strikePrice"]))
+    rows = sorted(contracts(chain), key=lambda c: (c["expiration"], c["putCall"], c["strikePrice"]))
     columns: List[Column] = [
-        ("Expiration", "expirationDate", str),
+        ("Expiration", "expiration", str),
         ("Type", "putCall", str),
         ("Strike", "strikePrice", _money),
         ("Bid", "bid", _money),

@@ -157,6 +157,10 @@ class PrivateDir:
 
     # -- reading and writing ----------------------------------------------------------------------
 
+    def touch(self, name: str, what: str) -> None:
+        """Create ``name`` as a private (0600) regular file if it is missing, and check it as any secret file."""
+        os.close(self._open(name, os.O_CREAT | os.O_RDWR, what))
+
     def read(self, name: str, what: str, secret: bool = True) -> Optional[bytes]:
         """The contents of ``name``, or None if there is no such file.
 

@@ -9,15 +9,20 @@ import pytest
 from pyTD.cli import main, quote_table
 from pyTD.sandbox import HeadlessBrowser
 
-from .conftest import CONSUMER_KEY
+from .conftest import CLIENT_SECRET, CONSUMER_KEY, WIRE, td_only
 
 
 @pytest.fixture
-def env(monkeypatch, sandbox, config_dir, callback_url):
-    for name, value in {"TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": callback_url,
+def env(monkeypatch, sandbox, config_dir, callback_url, provider):
+    for name, value in {"TD_PROVIDER": provider, "TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": callback_url,
                         "TD_CONFIG_DIR": config_dir, "TD_AUTH_URL": sandbox.auth_url,
-                        "TD_API_URL": sandbox.api_url}.items():
+                        "TD_API_URL": sandbox.api_url, "TD_CLIENT_SECRET": CLIENT_SECRET}.items():
         monkeypatch.setenv(name, value)
+
+
+def stand_in_browser(config_dir):
+    """The browser a CLI login opens: pyTD's stand-in, trusting the callback's self-signed certificate."""
+    return HeadlessBrowser(verify=os.path.join(config_dir, "localhost-cert.pem"))
 
 
 def run(capsys, *argv):
@@ -26,10 +31,11 @@ def run(capsys, *argv):
     return status, out, err
 
 
-def test_demo_runs_unattended_and_prints_quotes(tmp_path):
+@pytest.mark.parametrize("options", [[], ["--provider", "schwab"]])
+def test_demo_runs_unattended_and_prints_quotes(tmp_path, options):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TD_")}
-    done = subprocess.run([sys.executable, "-m", "pyTD", "demo"], capture_output=True, text=True, timeout=120,
-                          stdin=subprocess.DEVNULL, env=env)
+    done = subprocess.run([sys.executable, "-m", "pyTD", "demo", *options], capture_output=True, text=True,
+                          timeout=120, stdin=subprocess.DEVNULL, env=env)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("Symbol"))
@@ -37,12 +43,16 @@ def test_demo_runs_unattended_and_prints_quotes(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_login_status_quote_logout(env, capsys, monkeypatch):
+def test_login_status_quote_logout(env, capsys, monkeypatch, config_dir):
     import webbrowser
 
-    monkeypatch.setattr(webbrowser, "open", HeadlessBrowser())
+    monkeypatch.setattr(webbrowser, "open", stand_in_browser(config_dir))
     status, out, _ = run(capsys, "login")
     assert status == 0 and "Logged in" in out
+    status, out, _ = run(capsys, "login")
+    assert status == 0 and "Already logged in" in out and "--force" in out
+    status, out, err = run(capsys, "login", "--force", "--no-browser", "--timeout", "0.3")
+    assert status == 1 and "client_id=" in out and "No authorization" in err  # it did log in again
     status, out, _ = run(capsys, "status")
     assert status == 0
     assert "access token: valid until" in out and "refresh token: valid until" in out
@@ -58,30 +68,45 @@ def test_login_status_quote_logout(env, capsys, monkeypatch):
     status, out, _ = run(capsys, "logout")
     assert status == 0 and "Logged out" in out
     status, out, _ = run(capsys, "status")
-    assert "access token: none" in out and "Not logged in" in out
+    assert status == 1 and "access token: none" in out and "Not logged in" in out
 
 
 @pytest.fixture
-def cli_logged_in(env, capsys, monkeypatch):
+def cli_logged_in(env, capsys, monkeypatch, config_dir):
     import webbrowser
 
-    monkeypatch.setattr(webbrowser, "open", HeadlessBrowser())
+    monkeypatch.setattr(webbrowser, "open", stand_in_browser(config_dir))
     assert run(capsys, "login")[0] == 0
 
 
-def test_history_prints_the_last_candles_in_utc(cli_logged_in, capsys, sandbox):
+def test_quote_reports_unknown_symbols_on_stderr_and_exits_1(cli_logged_in, capsys):
+    status, out, err = run(capsys, "quote", "AAPL BRK.B", "APPL")
+    assert status == 1
+    assert [line.split()[0] for line in out.splitlines()] == ["Symbol", "AAPL", "BRK.B"]
+    assert err == "pyTD: error: unknown symbol: APPL\n"
+
+
+def test_settings_go_before_or_after_the_command(env, capsys, provider, monkeypatch):
+    monkeypatch.delenv("TD_PROVIDER")
+    for argv in (["--provider", provider, "status"], ["status", "--provider", provider]):
+        status, out, _ = run(capsys, *argv)
+        assert status == 1 and f"({provider})" in out.splitlines()[0]
+
+
+def test_history_prints_the_last_candles_in_new_york_time(cli_logged_in, capsys, sandbox, wire):
     sandbox.clear_requests()
     status, out, _ = run(capsys, "history", "aapl", "--period-type", "month", "--frequency-type", "daily",
                          "--start", "2024-05-01", "--end", "2024-05-10", "--rows", "3")
     assert status == 0
     (sent,) = sandbox.requests
-    assert sent.path == "/v1/marketdata/AAPL/pricehistory"
-    assert sent.query == {"periodType": "month", "frequencyType": "daily", "startDate": "1714521600000",
-                          "endDate": "1715299200000"}
+    assert sent.path.startswith(wire.marketdata)
+    # New York days, the end day included: 2024-05-01 00:00 EDT to 2024-05-10 23:59:59.999 EDT
+    assert {k: v for k, v in sent.query.items() if k != "symbol"} == {
+        "periodType": "month", "frequencyType": "daily", "startDate": "1714536000000", "endDate": "1715399999999"}
     lines = out.splitlines()
-    assert lines[0] == "AAPL: 7 candles, the last 3:"  # weekdays from May 1 to May 9 (the 10th starts at 05:00)
-    assert lines[1].split()[:3] == ["Time", "(UTC)", "Open"]
-    assert [line.split()[0] for line in lines[2:]] == ["2024-05-07", "2024-05-08", "2024-05-09"]
+    assert lines[0] == "AAPL: 8 candles, the last 3:"  # the weekdays from May 1 to May 10
+    assert lines[1].split()[:3] == ["Time", "(America/New_York)", "Open"]
+    assert [line.split()[0] for line in lines[2:]] == ["2024-05-08", "2024-05-09", "2024-05-10"]
 
 
 def test_chain_prints_one_row_per_contract(cli_logged_in, capsys, sandbox):
@@ -92,7 +117,9 @@ def test_chain_prints_one_row_per_contract(cli_logged_in, capsys, sandbox):
     assert len(rows) == 3 * len({row.split()[0] for row in rows})  # three strikes per expiration
 
 
-@pytest.mark.parametrize("argv,words", [(["history", "AAPL", "--period-type", "decade"], "period_type"),
+@pytest.mark.parametrize("argv,words", [(["history", "AAPL", "--period-type", "decade"], "--period-type"),
+                                        (["history", "AAPL", "--frequency-type", "daily"], "defaults to 'day'"),
+                                        (["history", "APPL"], "unknown symbol: APPL"),
                                         (["chain", "NOSUCHSYMBOL"], "No option chain")])
 def test_history_and_chain_errors_are_one_line(cli_logged_in, capsys, argv, words):
     status, _, err = run(capsys, *argv)
@@ -128,6 +155,12 @@ def test_login_manual(env, capsys, monkeypatch):
      "TD_STORE_TOKENS"),
     (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "nonsense"}, "not a valid URL"),
     (["quote", "AAPL"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/"}, "pyTD login"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/", "TD_PROVIDER": "schwab"},
+     "TD_CLIENT_SECRET"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "https://localhost:8182", "TD_PROVIDER": "schwab",
+                  "TD_CLIENT_SECRET": "S"}, "https://127.0.0.1:8182"),
+    (["status"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/", "TD_PROVIDER": "etrade"},
+     "Unknown provider"),
     (["login"], {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "https://example.com:8080"}, "not loopback"),
 ])
 def test_errors_are_one_line_without_traceback(capsys, monkeypatch, tmp_path, argv, setup, words):
@@ -138,6 +171,7 @@ def test_errors_are_one_line_without_traceback(capsys, monkeypatch, tmp_path, ar
     status, out, err = run(capsys, *argv)
     assert status == 1
     assert words in err and err.startswith("pyTD: error: ") and err.count("\n") == 1
+    assert "consumer_key=" not in err and "client_secret=" not in err  # the CLI's words, not Python's
 
 
 def test_errors_in_a_real_process_have_no_traceback(tmp_path):
@@ -162,16 +196,26 @@ def test_quote_table_formats_missing_fields():
     assert row.split()[:3] == ["AAA", "10.00", "-"] and "+25.00" in row and "1,234,567" in row
 
 
-def test_sandbox_command_serves_until_interrupted():
-    proc = subprocess.Popen([sys.executable, "-m", "pyTD", "sandbox", "--auto-approve"], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+@pytest.mark.parametrize("provider", ["td", "schwab"])
+def test_sandbox_command_prints_what_to_export_and_logs_in_headless(provider, tmp_path):
+    """The printed exports and the one-line headless login work as printed, in a clean environment."""
+    proc = subprocess.Popen([sys.executable, "-m", "pyTD", "sandbox", "--auto-approve", "--provider", provider],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        first = proc.stdout.readline()
-        assert first.startswith("pyTD sandbox serving at http://127.0.0.1:")
-        url = first.split()[4]
-        import requests
-
-        assert requests.get(url + "/v1/marketdata/quotes?symbol=AAPL", timeout=5).status_code == 401
+        lines = [proc.stdout.readline() for _ in range(9 if provider == "schwab" else 8)]
+        assert lines[0].startswith("pyTD sandbox (") and " serving at http://127.0.0.1:" in lines[0]
+        exports = dict(line.split()[1].split("=", 1) for line in lines if line.strip().startswith("export "))
+        assert {"TD_PROVIDER", "TD_CONSUMER_KEY", "TD_CALLBACK_URL", "TD_AUTH_URL", "TD_API_URL"} <= set(exports)
+        assert ("TD_CLIENT_SECRET" in exports) is (provider == "schwab")
+        login = next(line.split("#")[0].split() for line in lines if "login" in line)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TD_")}
+        env.update(exports, TD_CONFIG_DIR=str(tmp_path / "config"))
+        done = subprocess.run(login[:1] and [sys.executable, *login[1:]], env=env, capture_output=True, text=True,
+                              timeout=60, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0 and "Logged in" in done.stdout, done.stderr
+        done = subprocess.run([sys.executable, "-m", "pyTD", "quote", "AAPL"], env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0 and done.stdout.splitlines()[1].startswith("AAPL"), done.stderr
     finally:
         import signal
 
@@ -180,6 +224,23 @@ def test_sandbox_command_serves_until_interrupted():
     assert proc.returncode == 130 and "Traceback" not in err
 
 
+def test_a_connection_error_hints_at_the_url_and_the_sandbox(capsys, monkeypatch, tmp_path):
+    from pyTD.sandbox.ports import free_port
+
+    for name, value in {"TD_CONSUMER_KEY": "K", "TD_CALLBACK_URL": "http://127.0.0.1:1/",
+                        "TD_API_URL": f"http://127.0.0.1:{free_port()}/v1", "TD_CONFIG_DIR": str(tmp_path)}.items():
+        monkeypatch.setenv(name, value)
+    import time
+
+    from pyTD.api import api
+    from pyTD.auth.tokens import Token
+
+    api().cache.access_token = Token("ACCESS", time.time(), 1800)
+    status, _, err = run(capsys, "quote", "AAPL")
+    assert status == 1 and "TD_API_URL" in err and "sandbox" in err and err.count("\n") == 1
+
+
+@td_only
 def test_ctrl_c_during_login_exits_130_and_closes_the_port(sandbox, config_dir, callback_url):
     import signal
     import socket
@@ -217,7 +278,7 @@ def test_provider_text_reaches_the_terminal_without_control_characters(cli_logge
     import json
 
     said = "\x1b[2J\x1b]0;pwned\x07boom\r\nFAKE: \u202eline"
-    sandbox.fail_next(1, status=400, body=json.dumps({"error": said}), path="/v1/marketdata")
+    sandbox.fail_next(1, status=400, body=json.dumps({"error": said}), path=WIRE[sandbox.provider].marketdata)
     status, _, err = run(capsys, "quote", "AAPL")
     assert status == 1 and err.count("\n") == 1 and "boom" in err
     assert not any(ch in err[:-1] for ch in "\x1b\x07\r\u202e")
@@ -234,7 +295,7 @@ def test_a_denial_with_escape_sequences_is_shown_clean(client):
         state = parse_qs(urlsplit(url).query)["state"][0]
         description = quote("\x1b[31mdenied\x1b[0m\r\nby you", safe="")
         requests.get(f"{client.callback_url}?error=access_denied&error_description={description}&state={state}",
-                     timeout=5)
+                     timeout=5, verify=os.path.join(client.config_dir, "localhost-cert.pem"))
 
     with pytest.raises(AuthorizationError, match="denied") as info:
         client.login(open_browser=browser, timeout=10)

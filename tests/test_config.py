@@ -6,8 +6,8 @@ import pytest
 
 from pyTD import config
 from pyTD.api import api
-from pyTD.client import token_filename
 from pyTD.cache import DiskCache, MemCache
+from pyTD.client import token_filename
 from pyTD.exceptions import ConfigurationError
 
 CALLBACK = "https://localhost:8080"

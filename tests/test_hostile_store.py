@@ -22,7 +22,7 @@ from pyTD.cache import DiskCache
 from pyTD.exceptions import CacheError
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
-from .conftest import CONSUMER_KEY
+from .conftest import CONSUMER_KEY, td_only
 from .hostile import OTHER_UID, FullDisk, as_user, needs_root
 
 ACCESS = Token("access+/=secret", time.time(), 1800)
@@ -276,6 +276,7 @@ def test_orphaned_temporary_files_are_removed_by_the_next_write(config_dir):
     assert sorted(os.listdir(directory)) == ["tokens.json", "tokens.json.lock"]
 
 
+@td_only  # its subject is the store, not the provider
 def test_logout_removes_orphaned_temporary_files_holding_tokens(config_dir, sandbox, callback_url):
     client = api(CONSUMER_KEY, callback_url, config_dir=config_dir, auth_url=sandbox.auth_url,
                  api_url=sandbox.api_url)
@@ -299,6 +300,7 @@ def full_disk(tmp_path, monkeypatch, request):
     disk.close()
 
 
+@td_only  # its subject is the store, not the provider
 def test_a_full_disk_keeps_the_rotated_refresh_token_in_memory(full_disk, callback_url):
     with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sb:
         client = api(CONSUMER_KEY, callback_url, config_dir=full_disk.dir, auth_url=sb.auth_url,
@@ -325,6 +327,7 @@ def test_a_full_disk_keeps_the_rotated_refresh_token_in_memory(full_disk, callba
         assert on_disk.refresh_token.token == rotated and on_disk.access_token.token == client.access_token
 
 
+@td_only  # its subject is the store, not the provider
 def test_a_full_disk_on_the_command_line_is_one_line(full_disk, sandbox, callback_url, capsys, monkeypatch):
     import webbrowser
 

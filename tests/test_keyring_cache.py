@@ -12,7 +12,8 @@ from keyring.backend import KeyringBackend  # noqa: E402
 from pyTD.auth.tokens import Token  # noqa: E402
 from pyTD.cache import KeyringCache  # noqa: E402
 from pyTD.exceptions import CacheError  # noqa: E402
-from pyTD.sandbox import HeadlessBrowser  # noqa: E402
+
+from .conftest import browser_for  # noqa: E402
 
 ACCESS = Token("access+/=", 1700000000.0, 1800)
 REFRESH = Token("refresh+/=", 1700000000.0, 7776000)
@@ -96,7 +97,7 @@ def test_only_tokens_are_accepted(backend):
 def test_api_logs_in_and_refreshes_with_a_keyring_cache(make_client, sandbox, backend, caplog):
     caplog.set_level(logging.DEBUG)
     client = make_client(cache=KeyringCache("TESTKEY12345"))
-    client.login(open_browser=HeadlessBrowser(), timeout=10)
+    client.login(open_browser=browser_for(client), timeout=10)
     client.refresh()
     assert client.auth_valid and "AAPL" in client.get_quotes("AAPL")
     stored = backend.entries[("pyTD", "TESTKEY12345")]

@@ -20,7 +20,7 @@ from pyTD.exceptions import CacheError, ConfigurationError
 from pyTD.redisdb import redact
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
-from .conftest import CONSUMER_KEY, need_redis_server
+from .conftest import CONSUMER_KEY, need_redis_server, td_only
 from .redisserver import RedisServer
 
 fork = multiprocessing.get_context("fork")
@@ -169,6 +169,7 @@ def _race(args):
     return sorted(quote), time.monotonic()
 
 
+@td_only  # its subject is the store, not the provider
 def test_a_holder_killed_while_holding_the_lock_blocks_the_others_only_for_the_lease(redis_server, callback_url):
     lease = 1.5
     with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sb:
@@ -194,6 +195,7 @@ def test_a_holder_killed_while_holding_the_lock_blocks_the_others_only_for_the_l
     assert len(sb.token_requests) == 1
 
 
+@td_only  # its subject is the store, not the provider
 def test_redis_stopped_mid_run_raises_cache_error_and_keeps_the_tokens(tmp_path, callback_url):
     need_redis_server()
     server = RedisServer(tmp_path / "redis", persist=True, password=PASSWORD).start()
@@ -220,6 +222,7 @@ def test_redis_stopped_mid_run_raises_cache_error_and_keeps_the_tokens(tmp_path,
         server.stop()
 
 
+@td_only  # its subject is the store, not the provider
 def test_td_cache_redis_selects_it_without_code_changes(redis_server, monkeypatch, config_dir, callback_url):
     monkeypatch.setenv("TD_CACHE", "redis")
     monkeypatch.setenv("TD_REDIS_URL", redis_server.url)
@@ -235,6 +238,7 @@ def test_td_cache_redis_selects_it_without_code_changes(redis_server, monkeypatc
     assert isinstance(api(CONSUMER_KEY, callback_url, cache="redis", config_dir=config_dir).cache, RedisCache)
 
 
+@td_only  # its subject is the store, not the provider
 def test_an_unnamed_cache_is_named_after_the_consumer_key(redis_server, callback_url):
     unnamed, named = RedisCache(redis_server.url), RedisCache(redis_server.url, "mine")
     assert api(CONSUMER_KEY, callback_url, cache=unnamed).cache.key == token_key(CONSUMER_KEY + "@AMER.OAUTHAP")
@@ -259,6 +263,7 @@ def test_without_redis_py_the_error_names_the_extra():
     assert "pip install 'pyTD[redis]'" in out
 
 
+@td_only  # its subject is the store, not the provider
 def test_the_command_line_logs_in_to_redis_from_the_environment(tmp_path, monkeypatch, sandbox, callback_url,
                                                                   capsys):
     import webbrowser

@@ -15,7 +15,7 @@ from pyTD.ratelimit.machine import MachineLimiter
 from pyTD.ratelimit.rediswindow import RedisLimiter
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 
-from .conftest import need_redis_server
+from .conftest import need_redis_server, td_only
 from .redisserver import RedisServer
 
 fork = multiprocessing.get_context("fork")
@@ -89,6 +89,7 @@ def hammer(store, config_dir, callback_url, processes=4, each=20):
     return sum(refused for refused, _ in results), served, sorted(t for _, times in results for t in times)
 
 
+@td_only  # its subject is the store, not the provider
 def test_processes_sharing_a_store_stay_under_the_servers_limit_and_use_it(store, config_dir, callback_url):
     refused, served, answered = hammer(store, config_dir, callback_url)
     assert refused == 0 and served == 80
@@ -97,6 +98,7 @@ def test_processes_sharing_a_store_stay_under_the_servers_limit_and_use_it(store
     assert 3 * 2 / elapsed >= 0.95, f"{elapsed:.2f} s for the last 60 requests: {60 / elapsed:.2f}/s"
 
 
+@td_only  # its subject is the store, not the provider
 def test_without_a_shared_store_the_same_processes_get_429s(config_dir, callback_url):
     """The control: each process limiting only itself sends 20 at once, and the server refuses most."""
     refused, _, _ = hammer("process", config_dir, callback_url)
@@ -128,6 +130,7 @@ def test_store_failures_are_store_errors(tmp_path):
         shared_limiter(KEY, 5, 1, "machine", str(blocked / "config"))
 
 
+@td_only  # its subject is the store, not the provider
 def test_rate_limit_store_from_argument_and_environment(monkeypatch, redis_server, config_dir, callback_url):
     def limiter(**kwargs):
         return api(KEY, callback_url, config_dir=config_dir, rate_limit="20/2", **kwargs).transport.limiter

@@ -19,7 +19,6 @@ from pyTD.exceptions import (
     TDError,
     TDQueryError,
 )
-
 from pyTD.providers import get as provider_profile
 
 from .conftest import CONSUMER_KEY, td_only

@@ -15,7 +15,7 @@ from typing import Any, List
 from filelock import FileLock, Timeout
 
 from pyTD.exceptions import StoreError
-from pyTD.private import tighten
+from pyTD.private import PrivateDir, make_private_dirs
 from pyTD.ratelimit import SharedWindow
 
 FILENAME = "ratelimit.sqlite3"
@@ -59,9 +59,9 @@ class MachineLimiter(SharedWindow):
         self._pid = -1
         self._db: Any = None
         try:
-            os.makedirs(directory, mode=0o700, exist_ok=True)
-            os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))  # 0600 before SQLite opens it
-            tighten(self.path, "rate-limit store")
+            make_private_dirs(directory)
+            with PrivateDir(directory) as private:
+                private.touch(FILENAME, "rate-limit store")  # 0600, a regular file of ours, before SQLite opens it
         except OSError as exc:
             raise StoreError(f"Cannot create the rate-limit store {self.path}: {exc.strerror}") from None
 

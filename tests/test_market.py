@@ -7,6 +7,7 @@ many symbols, and the three ways to call it (module function with ``api=``,
 from the sandbox's deterministic market (:mod:`pyTD.sandbox.market`, in TD's words by :mod:`pyTD.sandbox.td`).
 """
 
+import inspect
 import logging
 import random
 import re
@@ -21,12 +22,13 @@ import pytest
 
 import pyTD
 import pyTD.api as api_module
+import pyTD.client
 from pyTD import fetch, instruments, market
 from pyTD.exceptions import ConfigurationError, ResourceNotFound, ValidationError
 from pyTD.sandbox import market as universe
 from pyTD.sandbox import td as td_sandbox
 from pyTD.sandbox.td import PRODUCTS
-from tests.conftest import CONSUMER_KEY
+from tests.conftest import CONSUMER_KEY, browser_for
 
 QUOTE_FIELDS = {"symbol", "description", "bidPrice", "askPrice", "lastPrice", "openPrice", "highPrice", "lowPrice",
                 "closePrice", "totalVolume", "52WkHigh", "52WkLow", "exchangeName", "assetType"}
@@ -66,6 +68,8 @@ class securities:  # noqa: N801 - the sandbox's TD answers, for expected values
 
 # 2024-05-06 is a Monday, 2024-05-10 a Friday, 2024-05-11 a Saturday.
 MON_MIDNIGHT_MS = 1714953600000  # 2024-05-06T00:00:00Z
+NY_MON_MIDNIGHT_MS = 1714968000000  # 2024-05-06T00:00:00-04:00, the day's first moment in New York
+NY_FRI_LAST_MS = 1715399999999  # 2024-05-10T23:59:59.999-04:00, the day's last moment in New York
 MON_1330_MS = 1715002200000  # 2024-05-06T13:30:00Z
 FRI_2000_MS = 1715371200000  # 2024-05-10T20:00:00Z
 DAILY = {"period_type": "month", "frequency_type": "daily"}  # one candle a weekday, at 05:00 UTC
@@ -85,6 +89,12 @@ CALLS = {
 
 
 # -- helpers ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def provider():
+    """This module checks TD's wire format; tests/test_market_providers.py runs the functions on both providers."""
+    return "td"
 
 
 @pytest.fixture
@@ -192,21 +202,22 @@ def test_quote_of_a_single_symbol_string(td, sandbox):
     assert without_times(result) == {"AAPL": expected_quote("AAPL")}
 
 
-def test_unknown_symbols_are_left_out_and_logged(td, sandbox, caplog):
+def test_unknown_symbols_are_left_out_with_one_warning(td, sandbox, caplog):
     caplog.set_level(logging.INFO, logger="pyTD")
     result = market.get_quotes(["AAPL"] + UNKNOWN, api=td)
     assert only_request(sandbox)[1] == {"symbol": "AAPL," + ",".join(UNKNOWN)}
     assert list(result) == ["AAPL"]
     (record,) = [r for r in caplog.records if "unknown" in r.getMessage()]
-    assert record.levelno == logging.INFO and record.name == "pyTD"
+    assert record.levelno == logging.WARNING and record.name == "pyTD"
     assert all(s in record.getMessage() for s in UNKNOWN) and "AAPL" not in record.getMessage()
 
 
-def test_only_unknown_symbols_raise_resource_not_found(td, sandbox):
+def test_unknown_symbols_raise_resource_not_found_when_asked(td, sandbox):
     with pytest.raises(ResourceNotFound, match="NOSUCHSYMBOL") as info:
-        market.get_quotes(UNKNOWN, api=td)
+        market.get_quotes(["AAPL"] + UNKNOWN, api=td, errors="raise")
     assert info.value.status == 404
     assert len(sandbox.requests) == 1
+    assert market.get_quotes(UNKNOWN, api=td) == {}  # warned, not raised
 
 
 @pytest.mark.parametrize("bad", ["", [], ["AAPL", ""], ["AAPL", 3], "AAPL,,MSFT"])
@@ -245,8 +256,8 @@ def test_long_symbols_are_split_by_url_length_before_100(td, sandbox):
 
 def test_quotes_as_pandas_one_row_per_symbol(td, pd):
     frame = market.get_quotes(["AAPL", "MSFT", "IBM"], api=td, output_format="pandas")
-    assert list(frame.index) == ["AAPL", "MSFT", "IBM"]
-    assert {"lastPrice", "52WkHigh"} | QUOTE_FIELDS <= set(frame.columns)
+    assert list(frame.index) == ["AAPL", "MSFT", "IBM"] and frame.index.name == "symbol"
+    assert {"lastPrice", "52WkHigh"} | QUOTE_FIELDS - {"symbol"} <= set(frame.columns)
     for symbol in frame.index:
         expected = expected_quote(symbol)
         assert frame.loc[symbol, "lastPrice"] == expected["lastPrice"]
@@ -270,25 +281,35 @@ def test_quotes_as_pandas_one_row_per_symbol(td, pd):
     ({"start_date": datetime(2024, 5, 6, tzinfo=timezone.utc),
       "end_date": datetime(2024, 5, 10, 20, tzinfo=timezone.utc)},
      {"startDate": str(MON_MIDNIGHT_MS), "endDate": str(FRI_2000_MS)}),
-    ({"start_date": date(2024, 5, 6)}, {"startDate": str(MON_MIDNIGHT_MS)}),
+    ({"start_date": date(2024, 5, 6)}, {"startDate": str(NY_MON_MIDNIGHT_MS)}),
     ({"start_date": "2024-05-06", "end_date": "2024-05-10T20:00:00Z"},
-     {"startDate": str(MON_MIDNIGHT_MS), "endDate": str(FRI_2000_MS)}),
+     {"startDate": str(NY_MON_MIDNIGHT_MS), "endDate": str(FRI_2000_MS)}),
+    ({"start_date": "2024-05-06", "end_date": date(2024, 5, 10)},  # a day alone as the end: that whole day
+     {"startDate": str(NY_MON_MIDNIGHT_MS), "endDate": str(NY_FRI_LAST_MS)}),
     ({"start_date": "2024-05-06T09:30:00-04:00"}, {"startDate": str(MON_1330_MS)}),
     ({"start_date": datetime(2024, 5, 6, 9, 30, tzinfo=timezone(timedelta(hours=-4)))},
      {"startDate": str(MON_1330_MS)}),
     ({"start_date": MON_MIDNIGHT_MS, "end_date": float(FRI_2000_MS)},
      {"startDate": str(MON_MIDNIGHT_MS), "endDate": str(FRI_2000_MS)}),
 ], ids=["nothing", "month-weekly", "case-insensitive", "ytd", "year-monthly", "regular-hours", "extended-hours",
-        "aware-datetimes", "date", "iso-strings", "iso-offset", "other-zone", "epoch-ms"])
+        "aware-datetimes", "date", "iso-strings", "end-day", "iso-offset", "other-zone", "epoch-ms"])
 def test_price_history_sends_exactly_the_given_parameters(td, sandbox, kwargs, query):
     market.get_price_history("aapl", **kwargs, api=td)
     assert only_request(sandbox) == ("/v1/marketdata/AAPL/pricehistory", query)
 
 
-def test_naive_dates_are_utc_not_local_time(td, sandbox, far_from_utc):
-    market.get_price_history("AAPL", start_date=datetime(2024, 5, 6, 13, 30), end_date="2024-05-10T20:00:00",
+def test_naive_dates_are_new_york_time_not_local_time(td, sandbox, far_from_utc):
+    market.get_price_history("AAPL", start_date=datetime(2024, 5, 6, 9, 30), end_date="2024-05-10T16:00:00",
                              api=td)
     assert only_request(sandbox)[1] == {"startDate": str(MON_1330_MS), "endDate": str(FRI_2000_MS)}
+
+
+def test_tz_utc_reads_naive_dates_as_utc(make_client, sandbox, far_from_utc):
+    client = make_client(tz="UTC")
+    client.login(open_browser=browser_for(client), timeout=10)
+    sandbox.clear_requests()
+    market.get_price_history("AAPL", start_date=datetime(2024, 5, 6, 13, 30), end_date="2024-05-10", api=client)
+    assert only_request(sandbox)[1] == {"startDate": str(MON_1330_MS), "endDate": str(1715385599999)}
 
 
 def test_price_history_of_one_symbol_is_its_candles(td, sandbox):
@@ -305,8 +326,8 @@ def test_price_history_of_one_symbol_is_its_candles(td, sandbox):
 
 
 def test_price_history_of_several_symbols_is_one_request_each(td, sandbox):
-    result = market.get_price_history(["AAPL", "MSFT"], period=1, **WEEK, api=td)
-    query = {"periodType": "month", "period": "1", "frequencyType": "daily", "startDate": str(MON_MIDNIGHT_MS),
+    result = market.get_price_history(["AAPL", "MSFT"], **WEEK, api=td)
+    query = {"periodType": "month", "frequencyType": "daily", "startDate": str(NY_MON_MIDNIGHT_MS),
              "endDate": str(FRI_2000_MS)}
     assert sent(sandbox) == [("/v1/marketdata/AAPL/pricehistory", query), ("/v1/marketdata/MSFT/pricehistory", query)]
     assert list(result) == ["AAPL", "MSFT"]
@@ -316,17 +337,25 @@ def test_price_history_of_several_symbols_is_one_request_each(td, sandbox):
                                                 for c in candles]
 
 
-def test_price_history_of_an_unknown_symbol_is_empty(td, sandbox):
+def test_price_history_of_an_unknown_symbol_is_empty_and_warned(td, sandbox, caplog):
     assert market.get_price_history("NOSUCHSYMBOL", **WEEK, api=td) == []
-    assert only_request(sandbox)[0] == "/v1/marketdata/NOSUCHSYMBOL/pricehistory"
+    history, check = sent(sandbox)  # empty candles: a quote tells a typo from a quiet day
+    assert history[0] == "/v1/marketdata/NOSUCHSYMBOL/pricehistory" and check == (
+        "/v1/marketdata/quotes", {"symbol": "NOSUCHSYMBOL"})
+    assert "NOSUCHSYMBOL" in caplog.text and "unknown" in caplog.text
+    with pytest.raises(ResourceNotFound, match="NOSUCHSYMBOL"):
+        market.get_price_history("NOSUCHSYMBOL", **WEEK, api=td, errors="raise")
 
 
 def test_price_history_as_pandas_for_one_symbol(td, pd):
     candles = market.get_price_history("AAPL", **WEEK, api=td)
     frame = market.get_price_history("AAPL", **WEEK, api=td, output_format="pandas")
     assert list(frame.columns) == ["open", "high", "low", "close", "volume"]
-    assert isinstance(frame.index, pd.DatetimeIndex) and str(frame.index.tz) == "UTC"
-    assert list(frame.index) == [pd.Timestamp(c["datetime"], unit="ms", tz="UTC") for c in candles]
+    assert isinstance(frame.index, pd.DatetimeIndex) and str(frame.index.tz) == "America/New_York"
+    # daily candles are labelled by their trading day (midnight in New York), whatever hour the provider stamps
+    assert list(frame.index) == [pd.Timestamp(c["datetime"], unit="ms", tz="UTC").tz_convert("America/New_York")
+                                 .normalize() for c in candles]
+    assert [t.day for t in frame.index] == [6, 7, 8, 9, 10]
     assert frame["close"].tolist() == [c["close"] for c in candles]
     assert frame["volume"].tolist() == [c["volume"] for c in candles]
 
@@ -337,9 +366,8 @@ def test_price_history_as_pandas_for_several_symbols(td, pd):
     assert isinstance(frame.columns, pd.MultiIndex)
     assert list(frame.columns.names) == ["symbol", "field"]
     assert list(frame.columns) == [(s, f) for s in ("AAPL", "MSFT") for f in ("open", "high", "low", "close", "volume")]
-    assert str(frame.index.tz) == "UTC" and len(frame) == 4  # Monday to Thursday: the end is Friday 00:00
-    assert frame[("MSFT", "open")].tolist() == [round(securities.price_at("MSFT", t.timestamp()), 2)
-                                                for t in frame.index]
+    assert str(frame.index.tz) == "America/New_York" and len(frame) == 5  # Monday to Friday: the end day included
+    assert [t.day for t in frame.index] == [6, 7, 8, 9, 10]
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -461,8 +489,11 @@ def test_hours_as_pandas_one_row_per_product(td, pd, name, day, is_open):
     frame = market.get_market_hours(name, day, api=td, output_format="pandas")
     assert frame["market"].tolist() == [name.lower()] * len(PRODUCTS[name])
     assert frame["product"].tolist() == list(PRODUCTS[name])
-    assert frame["date"].tolist() == [day] * len(frame) and frame["isOpen"].tolist() == [is_open] * len(frame)
-    assert [hours is not None for hours in frame["sessionHours"]] == [is_open] * len(frame)  # null when closed
+    assert frame["date"].tolist() == [pd.Timestamp(day)] * len(frame)
+    assert frame["isOpen"].tolist() == [is_open] * len(frame)
+    assert frame["regularMarketStart"].notna().tolist() == [is_open] * len(frame)  # no session when closed
+    if is_open:
+        assert str(frame["regularMarketStart"].dt.tz) == "America/New_York"
 
 
 def test_hours_of_several_markets_as_pandas(td, pd):
@@ -498,7 +529,7 @@ def test_chain_sends_only_symbol_and_contract_type_by_default(td, sandbox):
       "daysToExpiration": "30"}),
     ({"from_date": date(2024, 5, 6), "to_date": "2024-06-21T15:00:00Z"},
      {"fromDate": "2024-05-06", "toDate": "2024-06-21"}),
-    ({"from_date": datetime(2024, 5, 6, 12), "to_date": datetime(2024, 6, 21, tzinfo=timezone.utc)},
+    ({"from_date": datetime(2024, 5, 6, 12), "to_date": datetime(2024, 6, 21, 12, tzinfo=timezone.utc)},
      {"fromDate": "2024-05-06", "toDate": "2024-06-21"}),
 ], ids=["strikes-quotes", "no-quotes", "choices", "numbers", "dates", "datetimes"])
 def test_chain_sends_exactly_the_given_parameters(td, sandbox, kwargs, query):
@@ -525,7 +556,9 @@ def test_chain_as_pandas_keeps_every_contract(td, pd):
     frame = market.get_option_chains("AAPL", api=td, output_format="pandas")
     everything = contracts(chain, "callExpDateMap") + contracts(chain, "putExpDateMap")
     assert len(frame) == len(everything) == chain["numberOfContracts"]
-    assert {"expirationDate", "daysToExpiration", "putCall", "strikePrice", "symbol"} <= set(frame.columns)
+    assert {"expirationDate", "expiration", "underlying", "daysToExpiration", "putCall", "strikePrice",
+            "symbol"} <= set(frame.columns)
+    assert set(frame["underlying"]) == {"AAPL"}
     assert sorted(frame["symbol"]) == sorted(c["symbol"] for _, c in everything)
     rows = set(zip(frame["putCall"], frame["strikePrice"], frame["daysToExpiration"]))
     assert rows == {(c["putCall"], c["strikePrice"], c["daysToExpiration"]) for _, c in everything}
@@ -537,10 +570,12 @@ def test_chain_of_calls_only(td, sandbox, pd):
     assert len(frame) > 0 and set(frame["putCall"]) == {"CALL"}
 
 
-def test_chain_of_an_unknown_symbol_is_not_found(td, sandbox):
+def test_chain_of_an_unknown_symbol_is_not_found(td, sandbox, caplog):
     with pytest.raises(ResourceNotFound, match="NOSUCHSYMBOL"):
-        market.get_option_chains("NOSUCHSYMBOL", api=td)
+        market.get_option_chains("NOSUCHSYMBOL", api=td, errors="raise")
     assert only_request(sandbox) == ("/v1/marketdata/chains", {"symbol": "NOSUCHSYMBOL", "contractType": "ALL"})
+    assert market.get_option_chains("NOSUCHSYMBOL", api=td)["status"] == "FAILED"
+    assert "NOSUCHSYMBOL" in caplog.text
 
 
 @pytest.mark.parametrize("kwargs, match", [
@@ -604,8 +639,8 @@ def test_instrument_search_with_fundamentals(td, sandbox):
 
 def test_instrument_search_as_pandas(td, pd):
     frame = instruments.get_instruments("A.*", "symbol-regex", api=td, output_format="pandas")
-    assert set(frame.index) == matching(lambda s: s.startswith("A"))
-    assert {"cusip", "symbol", "description", "exchange", "assetType"} <= set(frame.columns)
+    assert set(frame.index) == matching(lambda s: s.startswith("A")) and frame.index.name == "symbol"
+    assert {"cusip", "description", "exchange", "assetType"} <= set(frame.columns)
     assert frame.loc["AAPL", "cusip"] == securities.cusip("AAPL")
 
 
@@ -624,7 +659,9 @@ def test_instrument_by_cusip(td, sandbox, cusip):
 
 def test_instrument_by_cusip_as_pandas(td, pd):
     frame = instruments.get_instrument(securities.cusip("MSFT"), api=td, output_format="pandas")
-    assert len(frame) == 1 and frame.iloc[0].to_dict() == securities.instrument("MSFT")
+    expected = securities.instrument("MSFT")
+    assert list(frame.index) == ["MSFT"] and frame.index.name == "symbol"  # as get_instruments
+    assert frame.iloc[0].to_dict() == {k: v for k, v in expected.items() if k != "symbol"}
 
 
 @pytest.mark.parametrize("cusip", ["12345", "AAPL0-123", "", None, "0378331005"])
@@ -637,8 +674,9 @@ def test_instrument_of_an_unknown_cusip_is_not_found(td, sandbox):
     unknown = real[:-1] + str((int(real[-1]) + 1) % 10)
     assert unknown not in universe.BY_CUSIP
     with pytest.raises(ResourceNotFound, match=unknown):
-        instruments.get_instrument(unknown, api=td)
+        instruments.get_instrument(unknown, api=td, errors="raise")
     assert only_request(sandbox)[0] == f"/v1/instruments/{unknown}"
+    assert instruments.get_instrument(unknown, api=td) == []
 
 
 def test_fundamentals(td, sandbox):
@@ -649,9 +687,10 @@ def test_fundamentals(td, sandbox):
                      for s in ("AAPL", "MSFT")}
 
 
-def test_fundamentals_of_unknown_symbols_are_not_found(td):
+def test_fundamentals_of_unknown_symbols_are_not_found(td, caplog):
     with pytest.raises(ResourceNotFound):
-        instruments.get_fundamentals(UNKNOWN, api=td)
+        instruments.get_fundamentals(UNKNOWN, api=td, errors="raise")
+    assert instruments.get_fundamentals(UNKNOWN, api=td) == {} and UNKNOWN[0] in caplog.text
 
 
 def test_fundamentals_as_pandas_one_row_per_symbol(td, pd):
@@ -675,7 +714,11 @@ def test_functions_are_exported_and_are_api_methods(name):
              "get_fundamentals": [instruments, market]}.get(name, [market])
     assert all(getattr(home, name) is function for home in homes) and name in pyTD.__all__
     method = getattr(api_module.api, name)
-    assert method.__wrapped__ is function and method.__doc__ == function.__doc__
+    # the method is the function, with the client as self: the same parameters but api=, and its documentation
+    expected = [p for p in inspect.signature(function).parameters.values() if p.name != "api"]
+    assert list(inspect.signature(method).parameters.values())[1:] == expected
+    assert method.__doc__.split("Parameters")[0] == function.__doc__.split("Parameters")[0]
+    assert "api : " not in method.__doc__ and "api : " in function.__doc__
 
 
 @pytest.mark.parametrize("name", list(CALLS))
@@ -706,17 +749,17 @@ def test_functions_without_api_use_the_default_client(environment, sandbox, name
     assert result
     requests = sandbox.requests
     assert requests and all(r.headers["Authorization"] == f"Bearer {environment.access_token}" for r in requests)
-    default = api_module.default_api()
-    assert default is api_module.default_api() and default is not environment
+    default = pyTD.client.default_client()
+    assert default is pyTD.client.default_client() and default is not environment
     assert default.api_url == sandbox.api_url
 
 
 def test_the_default_client_follows_the_environment(environment, monkeypatch, tmp_path):
-    first = api_module.default_api()
+    first = pyTD.client.default_client()
     monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path / "elsewhere"))
-    second = api_module.default_api()
+    second = pyTD.client.default_client()
     assert second is not first and second.config_dir == str(tmp_path / "elsewhere")
-    assert api_module.default_api() is second
+    assert pyTD.client.default_client() is second
 
 
 def test_symbol_search_is_sent_in_batches(td, sandbox):
@@ -744,7 +787,7 @@ def test_unknown_output_format_names_the_choices(td, sandbox, name):
 @pytest.mark.parametrize("name", list(CALLS))
 def test_pandas_output_without_pandas_names_the_extra(td, monkeypatch, name):
     monkeypatch.setitem(sys.modules, "pandas", None)  # as if pandas were not installed
-    with pytest.raises(ImportError, match=re.escape("pip install 'pyTD[pandas]'")):
+    with pytest.raises(ImportError, match=re.escape("pip install 'pytd-client[pandas]'")):
         call(name, td, output_format="pandas")
 
 

@@ -75,6 +75,8 @@ def get_instruments(symbol: str, projection: str = "symbol-search", *, api: Opti
         description text, depending on ``projection``.
     projection : {"symbol-search", "symbol-regex", "desc-search", "desc-regex", "search", "fundamental"}
         ``search`` is Schwab only.
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         JSON as the provider sent it (TD: ``{SYMBOL: {...}}``; Schwab:
         ``{"instruments": [...]}``), or a DataFrame with one row per
@@ -115,6 +117,8 @@ def get_instrument(cusip: str, *, api: Optional[Client] = None, output_format: s
     ----------
     cusip : str
         Nine letters or digits (leading zeros kept).
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         JSON as the provider sent it (TD: a one-element list; Schwab:
         ``{"instruments": [...]}``), or a one-row DataFrame indexed by
@@ -154,6 +158,8 @@ def get_fundamentals(symbols: Symbols, *, api: Optional[Client] = None, output_f
     ----------
     symbols : str or iterable of str
         Any number, sent in batches of at most 100.
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         JSON as the provider sent it (TD: ``{SYMBOL: {..., "fundamental":
         {...}}}``; Schwab: ``{"instruments": [...]}``), or a DataFrame with one

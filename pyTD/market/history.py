@@ -93,6 +93,8 @@ def get_price_history(
         together with ``period``.
     extended_hours : bool, optional
         Include pre- and post-market candles.
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         JSON: the list of candles for one symbol, ``{SYMBOL: [...]}`` for
         several. pandas: OHLCV columns on a DatetimeIndex in the api's time

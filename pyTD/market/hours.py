@@ -41,6 +41,8 @@ def get_market_hours(markets: Union[str, Iterable[str]] = "EQUITY", date: Option
         Any of EQUITY, OPTION, FUTURE, BOND, FOREX (any case; or a comma-separated string).
     date : datetime, date or ISO string, optional
         The day (default: the provider's today).
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         The provider's ``{market: {product: {...}}}`` as sent, or a DataFrame
         with one row per product: ``market``, ``product``, ``date``,

@@ -46,6 +46,8 @@ def get_movers(index: str, direction: Optional[str] = None, change: Optional[str
         Schwab only.
     frequency : {0, 1, 5, 10, 30, 60}, optional
         Schwab only: minutes of change to rank by.
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         JSON as the provider sent it (TD: a list; Schwab: ``{"screeners":
         [...]}``). pandas: one row per mover, with ``symbol``,

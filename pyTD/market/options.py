@@ -128,6 +128,8 @@ def get_option_chains(
         Standard, non-standard or all contracts.
     entitlement : {"PN", "NP", "PP"}, optional
         Schwab only: the quotes' entitlement.
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         The provider's chain as sent, or a DataFrame with one row per
         contract (every expiration and strike): the contract's fields with
@@ -214,6 +216,8 @@ def get_option_expirations(symbol: str, *, api: Optional[Client] = None, output_
     Parameters
     ----------
     symbol : str
+    api : pyTD.api.api, optional
+        The client (default: one built from the ``TD_*`` environment variables).
     output_format : {"json", "pandas"}
         ``{"expirationList": [...]}`` as sent, or a DataFrame with one row per
         expiration (``expirationDate`` as a day, ``daysToExpiration``,

@@ -6,11 +6,11 @@ The argument checks they share are in :mod:`pyTD.checks`; DataFrames are made by
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Callable, Iterable, List, Literal, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Literal, Optional, Sequence
 
 from pyTD.client import Client, default_client
 from pyTD.exceptions import ResourceNotFound
-from pyTD.frames import pandas
+from pyTD.frames import Table, pandas
 
 if TYPE_CHECKING:
     from pyTD.providers.base import Request
@@ -64,6 +64,11 @@ def method_doc(function: Callable[..., Any]) -> str:
 def delegate(function: Callable[..., Any], client: Client, *args: Any, **kwargs: Any) -> Any:
     """Call a data function with ``api=client`` (its overloads are for the users' type checkers)."""
     return function(*args, api=client, **kwargs)
+
+
+def to_frame(table: Table, rows: Iterable[Dict[str, Any]], td: Client) -> Any:
+    """``rows`` as the table's DataFrame, with the provider's own columns, times in the client's time zone."""
+    return table.frame(rows, td.tz, td.profile.tables.get(table.name))
 
 
 def send(td: Client, request: Request) -> Any:

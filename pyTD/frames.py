@@ -14,19 +14,21 @@ The kinds:
 ``obj``   kept as sent (lists, nested objects)
 
 Declared columns are always present, in order, with their dtype, also in an empty
-frame; any other field the provider sent follows as an extra column.
+frame; any other field the provider sent follows as an extra column. A provider
+profile adds its own columns to a table by the table's name (``Provider.tables``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:
     import pandas as pd
 
 Kinds = Mapping[str, str]
+Extra = Tuple[Kinds, Kinds]  # a provider's own columns of a table: (always present, kept when sent)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,8 @@ class Table:
 
     Parameters
     ----------
+    name : str
+        The endpoint's name, by which a provider adds its own columns.
     columns : mapping of str to str
         Column name -> kind, always present, in this order.
     optional : mapping of str to str
@@ -43,19 +47,18 @@ class Table:
         The column that becomes the index.
     """
 
+    name: str
     columns: Kinds
     optional: Kinds = field(default_factory=dict)
     index: Optional[str] = None
 
-    def kind(self, name: str) -> Optional[str]:
-        return self.columns.get(name) or self.optional.get(name)
-
-    def frame(self, records: Iterable[Mapping[str, Any]], tz: tzinfo, extra: Optional[Kinds] = None) -> pd.DataFrame:
-        """A DataFrame of ``records``; ``extra`` types the provider's own columns."""
+    def frame(self, records: Iterable[Mapping[str, Any]], tz: tzinfo, extra: Optional[Extra] = None) -> pd.DataFrame:
+        """A DataFrame of ``records``; ``extra`` are the provider's own columns of this table."""
         pd = pandas()
-        extra = extra or {}
+        always, sometimes = extra or ({}, {})
+        kinds = {**sometimes, **self.optional, **always, **self.columns}
         rows = list(records)
-        names = list(self.columns)
+        names = list(self.columns) + [name for name in always if name not in self.columns]
         seen = set(names)
         for row in rows:
             for name in row:
@@ -64,7 +67,7 @@ class Table:
                     names.append(name)
         data = {}
         for name in names:
-            kind = self.kind(name) or extra.get(name) or "auto"
+            kind = kinds.get(name, "auto")
             data[name] = convert(pd, [row.get(name) for row in rows], kind, tz)
         frame = pd.DataFrame(data, columns=names)
         if self.index is not None:

@@ -17,6 +17,7 @@ from pyTD.fetch import (
     client,
     progress_bar,
     send,
+    to_frame,
     unknown_symbols,
 )
 from pyTD.frames import Table
@@ -29,10 +30,12 @@ if TYPE_CHECKING:
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "search", "fundamental")
 
 # One row per instrument, indexed by symbol, for a search and a CUSIP lookup alike.
-INSTRUMENTS = Table({"symbol": "str", "cusip": "str", "description": "str", "exchange": "str", "assetType": "str"},
+INSTRUMENTS = Table("instruments",
+                    {"symbol": "str", "cusip": "str", "description": "str", "exchange": "str", "assetType": "str"},
                     optional={"bondPrice": "float", "type": "str"}, index="symbol")
 # Fundamentals: the instrument's fields, then the fundamental ones.
 FUNDAMENTALS = Table(
+    "fundamentals",
     {
         **INSTRUMENTS.columns, "high52": "float", "low52": "float", "dividendAmount": "float",
         "dividendYield": "float", "dividendDate": "day", "peRatio": "float", "pegRatio": "float",
@@ -48,10 +51,6 @@ FUNDAMENTALS = Table(
         "divGrowthRate3Year": "float", "dividendPayAmount": "float", "dividendPayDate": "day", "beta": "float",
         "vol1DayAvg": "float", "vol10DayAvg": "float", "vol3MonthAvg": "float",
     },
-    optional={"avg10DaysVolume": "float", "avg1DayVolume": "float", "avg3MonthVolume": "float",
-              "declarationDate": "day", "dividendFreq": "int", "eps": "float", "fundLeverageFactor": "float",
-              "nextDividendDate": "day", "nextDividendPayDate": "day", "corpactionDate": "day",
-              "dtnVolume": "float", "fundStrategy": "str"},
     index="symbol",
 )
 
@@ -197,4 +196,4 @@ def _frame(found: Found, td: Client, table: Table) -> pd.DataFrame:
         row.setdefault("symbol", symbol)
         row.update(info.get("fundamental") or {})
         rows.append(row)
-    return table.frame(rows, td.tz)
+    return to_frame(table, rows, td)

@@ -35,8 +35,8 @@ FREQUENCY_TYPES_BY_PERIOD = {"day": ("minute",), "month": ("daily", "weekly"),
 FREQUENCIES = {"minute": (1, 5, 10, 15, 30), "daily": (1,), "weekly": (1,), "monthly": (1,)}
 MARKET_ZONE = "America/New_York"  # a daily candle belongs to the exchange's trading day
 
-CANDLES = Table({"open": "float", "high": "float", "low": "float", "close": "float", "volume": "int",
-                 "datetime": "time"}, index="datetime")
+CANDLES = Table("candles", {"open": "float", "high": "float", "low": "float", "close": "float", "volume": "int",
+                            "datetime": "time"}, index="datetime")
 
 Candles = List[Dict[str, Any]]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union, overload
 
 from pyTD.checks import DateLike, choice, iso_date
-from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send
+from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send, to_frame
 from pyTD.frames import Table
 
 if TYPE_CHECKING:
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 MARKETS = ("EQUITY", "OPTION", "FUTURE", "BOND", "FOREX")
 SESSIONS = ("preMarket", "regularMarket", "postMarket")
 
-HOURS = Table({
+HOURS = Table("hours", {
     "market": "str", "product": "str", "date": "day", "marketType": "str", "productName": "str", "isOpen": "bool",
     "exchange": "str", "category": "str",
     **{f"{session}{edge}": "time" for session in SESSIONS for edge in ("Start", "End")},
@@ -59,7 +59,7 @@ def get_market_hours(markets: Union[str, Iterable[str]] = "EQUITY", date: Option
     hours: Hours = send(td, td.profile.hours_request(wanted, iso_date(date, "date", td.tz)))
     if output_format == "json":
         return hours
-    return HOURS.frame(hours_rows(hours), td.tz)
+    return to_frame(HOURS, hours_rows(hours), td)
 
 
 def hours_rows(hours: Hours) -> List[Dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, overload
 
-from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send
+from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send, to_frame
 from pyTD.frames import Table
 
 if TYPE_CHECKING:
@@ -12,10 +12,8 @@ if TYPE_CHECKING:
 
     from pyTD.client import Client
 
-MOVERS = Table({"symbol": "str", "description": "str", "last": "float", "change": "float", "direction": "str",
-                "totalVolume": "int"},
-               optional={"volume": "int", "marketShare": "float", "trades": "int", "netChange": "float",
-                         "netPercentChange": "float"})
+MOVERS = Table("movers", {"symbol": "str", "description": "str", "last": "float", "change": "float",
+                          "direction": "str", "totalVolume": "int"})
 
 
 @overload
@@ -59,4 +57,4 @@ def get_movers(index: str, direction: Optional[str] = None, change: Optional[str
     movers = send(td, request)
     if output_format == "json":
         return movers  # type: ignore[no-any-return]
-    return MOVERS.frame(td.profile.mover_rows(movers), td.tz)
+    return to_frame(MOVERS, td.profile.mover_rows(movers), td)

@@ -15,6 +15,7 @@ from pyTD.fetch import (
     client,
     params,
     send,
+    to_frame,
     unknown_symbols,
 )
 from pyTD.frames import Table
@@ -35,6 +36,7 @@ ENTITLEMENTS = ("PN", "NP", "PP")
 # One row per contract: the contract's own fields (the same keys on TD and Schwab), plus the chain's
 # underlying symbol and the expiration day.
 CONTRACTS = Table(
+    "contracts",
     {
         "underlying": "str", "expiration": "day", "putCall": "str", "symbol": "str", "description": "str",
         "exchangeName": "str", "bid": "float", "ask": "float", "last": "float", "mark": "float",
@@ -49,14 +51,9 @@ CONTRACTS = Table(
         "markChange": "float", "markPercentChange": "float", "inTheMoney": "bool", "nonStandard": "bool",
         "mini": "bool",
     },
-    optional={
-        "tradeDate": "day", "isIndexOption": "bool", "intrinsicValue": "float", "extrinsicValue": "float",
-        "optionRoot": "str", "exerciseType": "str", "high52Week": "float", "low52Week": "float",
-        "pennyPilot": "bool",
-    },
 )
-EXPIRATIONS = Table({"expirationDate": "day", "daysToExpiration": "int", "expirationType": "str",
-                     "settlementType": "str", "optionRoots": "str", "standard": "bool"})
+EXPIRATIONS = Table("expirations", {"expirationDate": "day", "daysToExpiration": "int", "expirationType": "str",
+                                    "settlementType": "str", "optionRoots": "str", "standard": "bool"})
 
 Chain = Dict[str, Any]
 
@@ -200,7 +197,7 @@ def contracts(chain: Chain) -> List[Dict[str, Any]]:
 
 def contracts_frame(chain: Chain, td: Client) -> pd.DataFrame:
     """One row per contract of both maps (see :func:`contracts`), times in the api's time zone."""
-    return CONTRACTS.frame(contracts(chain), td.tz)
+    return to_frame(CONTRACTS, contracts(chain), td)
 
 
 @overload
@@ -243,7 +240,7 @@ def get_option_expirations(symbol: str, *, api: Optional[Client] = None, output_
         unknown_symbols([name], errors, "option expirations")
     if output_format == "json":
         return answer
-    return EXPIRATIONS.frame([td.profile.expiration_row(row) for row in rows], td.tz)
+    return to_frame(EXPIRATIONS, [td.profile.expiration_row(row) for row in rows], td)
 
 
 def _symbol(symbol: str) -> str:

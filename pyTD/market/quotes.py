@@ -15,6 +15,7 @@ from pyTD.fetch import (
     client,
     progress_bar,
     send,
+    to_frame,
     unknown_symbols,
 )
 from pyTD.frames import Table
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 
 # pyTD's quote columns: TD's field names, which Schwab's nested quotes are mapped to.
 QUOTES = Table(
+    "quotes",
     {
         "symbol": "str", "description": "str", "assetType": "str", "bidPrice": "float", "bidSize": "int",
         "bidId": "str", "askPrice": "float", "askSize": "int", "askId": "str", "lastPrice": "float",
@@ -127,4 +129,4 @@ def get_quotes(symbols: Symbols, *, api: Optional[Client] = None, output_format:
 def quotes_frame(found: Dict[str, Dict[str, Any]], td: Client) -> pd.DataFrame:
     """One row per quote, indexed by symbol."""
     rows: List[Dict[str, Any]] = [td.profile.quote_row(symbol, quote) for symbol, quote in found.items()]
-    return QUOTES.frame(rows, td.tz, td.profile.quote_kinds)
+    return to_frame(QUOTES, rows, td)

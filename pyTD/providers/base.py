@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from pyTD.auth.tokens import Token, TokenPair
 from pyTD.exceptions import ConfigurationError, UnsupportedError
@@ -138,7 +138,8 @@ class Provider:
         """A quote as one flat record in pyTD's column names."""
         return quote
 
-    quote_kinds: Mapping[str, str] = {}  # column kinds of the provider's own quote fields
+    # The provider's own columns of pyTD's tables (pyTD.frames), by table name: (always present, kept when sent).
+    tables: Mapping[str, Tuple[Mapping[str, str], Mapping[str, str]]] = {}
 
     def history_request(self, symbol: str, query: Dict[str, Any], previous_close: Optional[bool]) -> Request:
         """Candles of one symbol; ``query`` holds the checked parameters (the same names on every provider)."""
@@ -192,12 +193,11 @@ class Provider:
 
     def index_name(self, index: str, accepted: Sequence[str]) -> str:
         """An index name as this provider spells it: other providers' names and a missing ``$`` are fine."""
-        name = self.symbol(str(index).strip().upper())
-        if name not in accepted and f"${name}" in accepted:
-            name = f"${name}"
-        if name not in accepted:
-            raise ValueError(f"index must be one of {', '.join(accepted)} on {self.title}; got {index!r}")
-        return name
+        name = str(index).strip().upper()
+        for candidate in (self.symbol(name), self.symbol(f"${name}")):
+            if candidate in accepted:
+                return candidate
+        raise ValueError(f"index must be one of {', '.join(accepted)} on {self.title}; got {index!r}")
 
     def unsupported(self, what: str) -> UnsupportedError:
         """The error for a capability this provider does not have."""

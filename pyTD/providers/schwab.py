@@ -28,24 +28,38 @@ QUOTE_NAMES = {
     "regularMarketPercentChange": "regularMarketPercentChangeInDouble", "divExDate": "divDate",
     "isShortable": "shortable",
 }
-# Kinds of the quote columns only Schwab has.
-QUOTE_KINDS = {
-    "assetSubType": "str", "quoteType": "str", "realtime": "bool", "ssid": "int", "askMICId": "str",
-    "bidMICId": "str", "lastMICId": "str", "askTime": "time", "bidTime": "time", "postMarketChange": "float",
+# The columns only Schwab has, by pyTD table: those of every equity quote (and chain, ...) come always,
+# the others (futures, options, ...) when sent.
+QUOTE_COLUMNS = {
+    "assetSubType": "str", "quoteType": "str", "realtime": "bool", "ssid": "int", "cusip": "str",
+    "isHardToBorrow": "bool", "htbQuantity": "int", "htbRate": "float", "askMICId": "str", "askTime": "time",
+    "bidMICId": "str", "bidTime": "time", "lastMICId": "str", "postMarketChange": "float",
     "postMarketPercentChange": "float", "avg10DaysVolume": "float", "avg1YearVolume": "float",
     "declarationDate": "day", "divFreq": "int", "divPayAmount": "float", "divPayDate": "day", "eps": "float",
-    "fundLeverageFactor": "float", "fundStrategy": "str", "lastEarningsDate": "day", "nextDivExDate": "day",
-    "nextDivPayDate": "day", "isHardToBorrow": "bool", "htbQuantity": "int", "htbRate": "float",
-    "fsiDesc": "str", "otcMarketTier": "str", "futurePercentChange": "float", "settleTime": "time",
-    "quotedInSession": "bool", "impliedYield": "float", "indAskPrice": "float", "indBidPrice": "float",
-    "indQuoteTime": "time", "exerciseType": "str", "expirationType": "str", "isPennyPilot": "bool",
-    "futureExpirationDate": "time", "futureActiveSymbol": "str", "futureIsActive": "bool",
+    "fundLeverageFactor": "float", "lastEarningsDate": "day", "nextDivExDate": "day", "nextDivPayDate": "day",
+}
+QUOTE_KINDS = {
+    "fundStrategy": "str", "fsiDesc": "str", "otcMarketTier": "str", "futurePercentChange": "float",
+    "settleTime": "time", "quotedInSession": "bool", "impliedYield": "float", "indAskPrice": "float",
+    "indBidPrice": "float", "indQuoteTime": "time", "exerciseType": "str", "expirationType": "str",
+    "isPennyPilot": "bool", "futureExpirationDate": "time", "futureActiveSymbol": "str", "futureIsActive": "bool",
     "futureMultiplier": "float", "futurePriceFormat": "str", "futureSettlementPrice": "float",
     "futureTradingHours": "str", "expirationStyle": "str", "settlemetPrice": "float",
     **{f"extended{name}": kind for name, kind in (
         ("AskPrice", "float"), ("AskSize", "int"), ("BidPrice", "float"), ("BidSize", "int"),
         ("LastPrice", "float"), ("LastSize", "int"), ("Mark", "float"), ("QuoteTime", "time"),
         ("TotalVolume", "int"), ("TradeTime", "time"))},
+}
+TABLES = {
+    "quotes": (QUOTE_COLUMNS, QUOTE_KINDS),
+    "movers": ({"volume": "int", "netChange": "float", "marketShare": "float", "trades": "int",
+                "netPercentChange": "float"}, {}),
+    "contracts": ({"intrinsicValue": "float", "extrinsicValue": "float", "optionRoot": "str", "exerciseType": "str",
+                   "high52Week": "float", "low52Week": "float", "pennyPilot": "bool"}, {}),
+    "fundamentals": ({"avg10DaysVolume": "float", "avg1DayVolume": "float", "avg3MonthVolume": "float",
+                      "declarationDate": "day", "dividendFreq": "int", "eps": "float", "dtnVolume": "float",
+                      "nextDividendPayDate": "day", "nextDividendDate": "day", "fundLeverageFactor": "float"},
+                     {"corpactionDate": "day", "fundStrategy": "str"}),
 }
 
 
@@ -127,7 +141,7 @@ class Schwab(Provider):
         row.setdefault("symbol", symbol)
         return row
 
-    quote_kinds = QUOTE_KINDS
+    tables = TABLES
 
     def history_request(self, symbol: str, query: Dict[str, Any], previous_close: Optional[bool]) -> Request:
         extra = {} if previous_close is None else {"needPreviousClose": "true" if previous_close else "false"}

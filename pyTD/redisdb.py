@@ -62,14 +62,14 @@ def client(url: str) -> Any:
     Raises
     ------
     ImportError
-        If redis-py is not installed (``pip install 'pyTD[redis]'``).
+        If redis-py is not installed (``pip install 'pytd-client[redis]'``).
     ConfigurationError
         If ``url`` is not a Redis URL.
     """
     try:
         import redis
     except ImportError:
-        raise ImportError("Redis support needs redis-py: pip install 'pyTD[redis]'") from None
+        raise ImportError("Redis support needs redis-py: pip install 'pytd-client[redis]'") from None
     with _clients_lock:
         if url not in _clients:
             if not is_redis_url(url):

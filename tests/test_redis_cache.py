@@ -260,7 +260,7 @@ def test_without_redis_py_the_error_names_the_extra():
             "try:\n    RedisCache('redis://localhost:1/0')\n"
             "except ImportError as exc:\n    print(exc)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "pip install 'pyTD[redis]'" in out
+    assert "pip install 'pytd-client[redis]'" in out
 
 
 @td_only  # its subject is the store, not the provider

@@ -33,7 +33,7 @@ class KeyringCache(TokenCache):
     Raises
     ------
     ImportError
-        If :mod:`keyring` is not installed (``pip install 'pyTD[keyring]'``).
+        If :mod:`keyring` is not installed (``pip install 'pytd-client[keyring]'``).
 
     Notes
     -----
@@ -47,7 +47,7 @@ class KeyringCache(TokenCache):
             try:
                 import keyring
             except ImportError:
-                raise ImportError("KeyringCache needs keyring: pip install 'pyTD[keyring]'") from None
+                raise ImportError("KeyringCache needs keyring: pip install 'pytd-client[keyring]'") from None
             backend = keyring.get_keyring()
         self.name = name
         self.service = service

@@ -45,7 +45,7 @@ class RedisCache(TokenCache):
     Raises
     ------
     ImportError
-        If redis-py is not installed (``pip install 'pyTD[redis]'``).
+        If redis-py is not installed (``pip install 'pytd-client[redis]'``).
     CacheError
         When Redis cannot be reached (from any read, write or lock); the message names the URL with
         its password redacted. Nothing is deleted: the tokens are there when Redis is back.

@@ -318,6 +318,37 @@ def lock_timeout(path: str, timeout: float) -> CacheError:
                       "(a pyTD process that is refreshing, or one that hangs)")
 
 
+def acquire_lock(directory: str, name: str, timeout: float) -> Any:
+    """Take the exclusive lock file ``name`` in ``directory``; return what :func:`release_lock` releases.
+
+    POSIX: ``flock`` on a file opened safely (:meth:`PrivateDir.lock`); elsewhere the ``filelock`` package.
+
+    Raises
+    ------
+    CacheError
+        If another process holds the lock for ``timeout`` seconds, or the lock file cannot be trusted.
+    """
+    if POSIX:
+        with PrivateDir(directory) as private:
+            return private.lock(name, timeout)
+    from filelock import FileLock, Timeout  # Windows: no flock
+
+    held = FileLock(os.path.join(directory, name), timeout=timeout)
+    try:
+        held.acquire()
+    except Timeout:
+        raise lock_timeout(os.path.join(directory, name), timeout) from None
+    return held
+
+
+def release_lock(held: Any) -> None:
+    """Release a lock taken with :func:`acquire_lock`."""
+    if POSIX:
+        unlock(held)
+    else:
+        held.release()
+
+
 def unlock(fd: int) -> None:
     """Release a lock taken with :meth:`PrivateDir.lock`."""
     import fcntl

@@ -1,4 +1,4 @@
-"""Schwab's published OpenAPI specs (../shared/schwab/), as checks on requests and responses.
+"""Schwab's published OpenAPI specs (tests/shared/schwab/), as checks on requests and responses.
 
 ``validate_request(method, path, query)`` checks a request pyTD sends: the path
 matches a template of the spec, every parameter is one the operation names,
@@ -29,7 +29,7 @@ from urllib.parse import unquote
 
 from openapi_schema_validator import OAS30Validator
 
-SHARED = Path(os.environ.get("PYTD_SHARED", Path(__file__).resolve().parents[2] / "shared"))  # beside the checkout
+SHARED = Path(os.environ.get("PYTD_SHARED", Path(__file__).resolve().parent / "shared"))  # copies; see its README
 SPECS = {"/marketdata/v1": "marketdata-openapi.json", "/trader/v1": "trader-openapi.json"}
 QUOTE_BRANCHES = {"EQUITY": "EquityResponse", "OPTION": "OptionResponse", "FOREX": "ForexResponse",
                   "FUTURE": "FutureResponse", "FUTURE_OPTION": "FutureOptionResponse", "INDEX": "IndexResponse",

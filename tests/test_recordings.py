@@ -1,4 +1,4 @@
-"""Real responses recorded from TD's and Schwab's servers (``shared/fixtures``), served over a real socket.
+"""Real responses recorded from TD's and Schwab's servers (``tests/shared/fixtures``), served over a real socket.
 
 Each file goes through the function that asks for it: the JSON output must be the file unchanged, and every
 pandas column must have the dtype its table (pyTD.frames) declares. The files are checked against the blob ids

@@ -1,4 +1,4 @@
-"""Both sandboxes answer in the shape of the real recordings (../shared/fixtures/{td,schwab}): for the same
+"""Both sandboxes answer in the shape of the real recordings (tests/shared/fixtures/{td,schwab}): for the same
 endpoint, the same keys and the same value types (numbers as numbers, TD's "NaN" strings as numbers)."""
 
 import json

@@ -1,5 +1,5 @@
 """Every Schwab answer of the sandbox against Schwab's OpenAPI spec, and both providers' answers against the
-real recordings (../shared/fixtures): the same keys and value types for the same endpoint.
+real recordings (tests/shared/fixtures): the same keys and value types for the same endpoint.
 
 Where the spec and the recordings disagree, the recordings win; :data:`EXCEPTIONS` lists each case, and a
 test proves each one is needed (the recording or the sandbox fails the spec without it).

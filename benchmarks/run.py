@@ -27,11 +27,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from pyTD.api import api  # noqa: E402
-from pyTD.auth.tokens import Token  # noqa: E402
 from pyTD.cache import DiskCache, MemCache  # noqa: E402
 from pyTD.ratelimit import shared_limiter  # noqa: E402
 from pyTD.sandbox import HeadlessBrowser, Sandbox  # noqa: E402
 from pyTD.sandbox.ports import free_port  # noqa: E402
+from pyTD.tokens import Token  # noqa: E402
 from tests.redisserver import RedisServer, installed  # noqa: E402
 
 fork = multiprocessing.get_context("fork")

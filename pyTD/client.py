@@ -16,13 +16,13 @@ from urllib.parse import unquote
 
 import requests
 
-from pyTD import config
+from pyTD import config, providers
 from pyTD.auth.flow import AuthFlow, Browser, new_state
-from pyTD.auth.tokens import Token, TokenPair
 from pyTD.cache import DiskCache, MemCache
 from pyTD.exceptions import AuthorizationError, CacheError, ConfigurationError, ReauthorizationRequired
 from pyTD.providers.base import App, Provider
 from pyTD.ratelimit import shared_limiter
+from pyTD.tokens import Token, TokenPair
 from pyTD.transport import Transport, parse_response
 
 log = logging.getLogger("pyTD")
@@ -61,10 +61,10 @@ class Client:
         tz: Any = None,
         allow_insecure_http: Optional[Union[bool, str]] = None,
     ) -> None:
-        self.profile: Provider = config.provider(provider)
+        self.profile: Provider = providers.get(config.provider(provider))
         self.provider = self.profile.name
         self.client_id = self.profile.client_id(config.consumer_key(consumer_key))
-        secret = config.client_secret(client_secret, self.profile)
+        secret = config.client_secret(client_secret, self.profile.title if self.profile.needs_secret else None)
         callback = config.setting(callback_url, "TD_CALLBACK_URL")
         if not callback:
             raise ConfigurationError(

@@ -10,13 +10,10 @@ import ipaddress
 import math
 import os
 from datetime import tzinfo
-from typing import TYPE_CHECKING, Optional, Tuple, Union
+from typing import Optional, Tuple, Union
 from urllib.parse import SplitResult, urlsplit
 
 from pyTD.exceptions import ConfigurationError
-
-if TYPE_CHECKING:
-    from pyTD.providers import Provider
 
 ENV_VARS = {
     "TD_PROVIDER": "the API provider: ``td`` (default) or ``schwab`` (``provider``)",
@@ -143,11 +140,10 @@ def config_dir(value: Optional[str] = None) -> str:
     return os.path.abspath(os.path.expanduser(os.fspath(resolved)))
 
 
-def provider(value: Optional[str]) -> Provider:
-    """Resolve the provider: the argument, else ``TD_PROVIDER``, else ``"td"``."""
-    from pyTD import providers
-
-    return providers.get(setting(value, "TD_PROVIDER") or "td")
+def provider(value: Optional[str]) -> str:
+    """Resolve the provider's name: the argument, else ``TD_PROVIDER``, else ``"td"`` (checked by
+    :func:`pyTD.providers.get`)."""
+    return setting(value, "TD_PROVIDER") or "td"
 
 
 def consumer_key(value: Optional[str]) -> str:
@@ -164,13 +160,14 @@ def consumer_key(value: Optional[str]) -> str:
     return key
 
 
-def client_secret(value: Optional[str], profile: Provider) -> Optional[str]:
-    """Resolve the app's secret: the argument, else ``TD_CLIENT_SECRET``; required where the provider needs it."""
+def client_secret(value: Optional[str], required_by: Optional[str]) -> Optional[str]:
+    """Resolve the app's secret: the argument, else ``TD_CLIENT_SECRET``; ``required_by`` names the provider
+    that needs one (None: optional)."""
     secret = setting(value, "TD_CLIENT_SECRET")
     secret = secret.strip() if secret else None
-    if profile.needs_secret and not secret:
+    if required_by and not secret:
         raise ConfigurationError(
-            f"{profile.title} needs the app's secret: pass client_secret= or set TD_CLIENT_SECRET "
+            f"{required_by} needs the app's secret: pass client_secret= or set TD_CLIENT_SECRET "
             "(the App Secret shown with the app key)"
         )
     return secret

@@ -6,7 +6,6 @@ import webbrowser
 
 import pytest
 
-from pyTD.auth.tokens import Token
 from pyTD.cache import MemCache
 from pyTD.exceptions import (
     AuthorizationError,
@@ -18,6 +17,7 @@ from pyTD.exceptions import (
     ValidationError,
 )
 from pyTD.sandbox.ports import free_port
+from pyTD.tokens import Token
 
 from .conftest import WIRE, browser_for, get_quotes_raw, in_threads, td_only
 

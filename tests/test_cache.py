@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, MemCache
 from pyTD.exceptions import CacheError
+from pyTD.tokens import Token
 
 ACCESS = Token("access+/=secret", time.time(), 1800)
 REFRESH = Token("refresh+/=secret", time.time(), 7776000)
@@ -73,7 +73,7 @@ def test_diskcache_persists_at_once_and_other_instances_see_it(tmp_path):
 
 def test_diskcache_sees_a_write_from_another_process(tmp_path):
     cache = DiskCache(str(tmp_path))
-    code = ("import sys; from pyTD.cache import DiskCache; from pyTD.auth.tokens import Token;"
+    code = ("import sys; from pyTD.cache import DiskCache; from pyTD.tokens import Token;"
             "DiskCache(sys.argv[1]).refresh_token = Token('from-child', 1.0, 7776000.0)")
     subprocess.run([sys.executable, "-c", code, str(tmp_path)], check=True)
     assert cache.refresh_token.token == "from-child"

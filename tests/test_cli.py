@@ -233,7 +233,7 @@ def test_a_connection_error_hints_at_the_url_and_the_sandbox(capsys, monkeypatch
     import time
 
     from pyTD.api import api
-    from pyTD.auth.tokens import Token
+    from pyTD.tokens import Token
 
     api().cache.access_token = Token("ACCESS", time.time(), 1800)
     status, _, err = run(capsys, "quote", "AAPL")

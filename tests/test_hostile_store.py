@@ -17,10 +17,10 @@ import pytest
 
 from pyTD.api import api, token_filename
 from pyTD.auth.certs import self_signed_certificate
-from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache
 from pyTD.exceptions import CacheError
 from pyTD.sandbox import HeadlessBrowser, Sandbox
+from pyTD.tokens import Token
 
 from .conftest import CONSUMER_KEY, td_only
 from .hostile import OTHER_UID, FullDisk, as_user, needs_root

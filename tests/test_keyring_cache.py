@@ -9,9 +9,9 @@ keyring = pytest.importorskip("keyring")
 
 from keyring.backend import KeyringBackend  # noqa: E402
 
-from pyTD.auth.tokens import Token  # noqa: E402
 from pyTD.cache import KeyringCache  # noqa: E402
 from pyTD.exceptions import CacheError  # noqa: E402
+from pyTD.tokens import Token  # noqa: E402
 
 from .conftest import browser_for  # noqa: E402
 

@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
-from pyTD.auth.tokens import Token
 from pyTD.cache import MemCache
 from pyTD.exceptions import AuthorizationError, AuthorizationTimeout, ConfigurationError
 from pyTD.sandbox import HeadlessBrowser, Sandbox
 from pyTD.sandbox.ports import free_port
+from pyTD.tokens import Token
 
 from .conftest import CLIENT_SECRET, CONSUMER_KEY, browser_for, client_options, schwab_only, td_only
 

@@ -17,7 +17,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from pyTD.api import api
-from pyTD.auth.tokens import Token
 from pyTD.cache import MemCache
 from pyTD.exceptions import ForbiddenAccess, ResourceNotFound, ServerError
 from pyTD.instruments.instruments import FUNDAMENTALS, INSTRUMENTS
@@ -26,6 +25,7 @@ from pyTD.market.hours import HOURS
 from pyTD.market.movers import MOVERS
 from pyTD.market.options import CONTRACTS
 from pyTD.market.quotes import QUOTES
+from pyTD.tokens import Token
 
 from .schwab_spec import SHARED
 

@@ -13,12 +13,12 @@ import pytest
 import redis
 
 from pyTD.api import api, token_key
-from pyTD.auth.tokens import Token
 from pyTD.cache import RedisCache
 from pyTD.cli import main
 from pyTD.exceptions import CacheError, ConfigurationError
 from pyTD.redisdb import redact
 from pyTD.sandbox import HeadlessBrowser, Sandbox
+from pyTD.tokens import Token
 
 from .conftest import CONSUMER_KEY, need_redis_server, td_only
 from .redisserver import RedisServer

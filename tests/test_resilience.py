@@ -9,10 +9,10 @@ import pytest
 import requests
 
 from pyTD.api import api
-from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache
 from pyTD.exceptions import ConfigurationError, RateLimitError, ServerError, TDConnectionError
 from pyTD.sandbox import Sandbox
+from pyTD.tokens import Token
 from pyTD.transport import Transport
 
 from .conftest import CONSUMER_KEY, WIRE, browser_for, client_options, get_quotes_raw

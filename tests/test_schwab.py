@@ -8,7 +8,6 @@ import time
 import pytest
 
 from pyTD.api import api
-from pyTD.auth.tokens import Token
 from pyTD.cli import main
 from pyTD.exceptions import (
     AuthorizationError,
@@ -19,6 +18,7 @@ from pyTD.exceptions import (
 )
 from pyTD.sandbox import Sandbox
 from pyTD.sandbox.replies import ACCESS_DENIED_PAGE
+from pyTD.tokens import Token
 
 from .conftest import CLIENT_SECRET, CONSUMER_KEY, browser_for, callback_for, schwab_only
 

@@ -9,7 +9,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from pyTD.api import api
-from pyTD.auth.tokens import Token
 from pyTD.cache import MemCache
 from pyTD.exceptions import (
     AuthorizationError,
@@ -20,6 +19,7 @@ from pyTD.exceptions import (
     TDQueryError,
 )
 from pyTD.providers import get as provider_profile
+from pyTD.tokens import Token
 
 from .conftest import CONSUMER_KEY, td_only
 from .hostile import Server, redirecting, reply

@@ -10,10 +10,10 @@ import time
 import pytest
 
 from pyTD.api import api
-from pyTD.auth.tokens import Token
 from pyTD.cache import DiskCache, RedisCache
 from pyTD.cache.format import decode
 from pyTD.sandbox import Sandbox
+from pyTD.tokens import Token
 
 from .conftest import CONSUMER_KEY, browser_for, client_options, get_quotes_raw, in_threads, need_redis_server
 from .redisserver import RedisServer

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from pyTD.auth.tokens import Token, parse_token_response
 from pyTD.exceptions import ServerError
+from pyTD.tokens import Token, parse_token_response
 
 SECRET = "abc+def/ghi=="
 

@@ -26,9 +26,9 @@ from urllib.parse import quote, quote_plus, urlencode, urljoin, urlsplit
 
 import requests
 
-from pyTD.auth.tokens import Token, TokenPair
 from pyTD.exceptions import AuthorizationError, ReauthorizationRequired, ServerError, TDError, query_error
 from pyTD.redact import printable
+from pyTD.tokens import Token, TokenPair
 from pyTD.transport import Transport, strip_query
 
 if TYPE_CHECKING:

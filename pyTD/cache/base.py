@@ -5,12 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Callable, ContextManager, Optional
 
-from pyTD.auth.tokens import Token
 from pyTD.cache.format import Corrupt, Tokens, parse
+from pyTD.tokens import Token
 
 
 def check_token(value: object) -> Optional[Token]:
-    """Accept a :class:`~pyTD.auth.tokens.Token` or None; anything else is a TypeError."""
+    """Accept a :class:`~pyTD.tokens.Token` or None; anything else is a TypeError."""
     if value is not None and not isinstance(value, Token):
         raise TypeError(f"expected a Token or None, got {type(value).__name__}")
     return value

@@ -6,8 +6,8 @@ import json
 import time
 from typing import Callable, Dict, Optional, Tuple
 
-from pyTD.auth.tokens import Token
 from pyTD.exceptions import CacheError
+from pyTD.tokens import Token
 
 FORMAT_VERSION = 1
 KEYS = ("access_token", "refresh_token")

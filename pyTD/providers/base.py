@@ -6,8 +6,8 @@ import base64
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from pyTD.auth.tokens import Token, TokenPair
 from pyTD.exceptions import ConfigurationError, UnsupportedError
+from pyTD.tokens import Token, TokenPair
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlsplit
 
-from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import ConfigurationError
 from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
+from pyTD.tokens import Token, TokenPair, parse_token_response
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
-from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.providers.base import App, Provider, Request, TokenRequest
+from pyTD.tokens import Token, TokenPair, parse_token_response
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX.X")

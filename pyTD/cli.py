@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from pyTD import __version__
-from pyTD.exceptions import AuthorizationTimeout, TDConnectionError, TDError
+from pyTD.exceptions import TDConnectionError, TDError
 from pyTD.redact import SecretFilter, printable
 
 DEMO_SYMBOLS = ["AAPL", "MSFT", "AMZN", "GOOGL", "TSLA"]
@@ -61,8 +61,6 @@ def command_line_words(message: str) -> str:
 def _hint(exc: Exception, args: argparse.Namespace) -> str:
     if isinstance(exc, TDConnectionError):
         return (" (check --api-url / TD_API_URL; for the sandbox, is `python -m pyTD sandbox` still running?)")
-    if isinstance(exc, AuthorizationTimeout):
-        return " (check the consumer key and the callback URL: they must match the app's registration exactly)"
     return ""
 
 

@@ -139,7 +139,7 @@ def test_provider_error_ends_the_flow_with_an_escaped_page(server_url):
 def test_timeout_raises_authorization_timeout(server_url):
     with CallbackServer(server_url, STATE) as server:
         start = time.monotonic()
-        with pytest.raises(AuthorizationTimeout, match="within 0.3 s"):
+        with pytest.raises(AuthorizationTimeout, match="within 0.3 s. Check the consumer key and the callback URL"):
             server.wait(0.3)
         assert time.monotonic() - start < 2
 

@@ -171,8 +171,8 @@ class CallbackServer:
             if deadline is not None and time.monotonic() >= deadline:
                 raise AuthorizationTimeout(
                     f"No authorization reached {self.path!r} on port {self.port} within "
-                    f"{timeout:g} s. Log in again; if the browser showed an error, check that "
-                    "the callback URL matches the app's registration exactly."
+                    f"{timeout:g} s. Check the consumer key and the callback URL: both must match the "
+                    "app's registration exactly (the page the browser shows usually says which is wrong)."
                 )
         assert self.result is not None
         return self.result

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -283,3 +284,17 @@ def test_unknown_consumer_key_is_reported(config_dir, callback_url):
         location = requests.get(allowed.authorization_url(), allow_redirects=False, timeout=5).headers["Location"]
         with pytest.raises(AuthorizationError, match="consumer key"):
             a.exchange_code(location)
+
+
+def test_a_login_the_provider_refuses_ends_at_once_quoting_the_page(config_dir, callback_url, provider):
+    """The stand-in browser reports the provider's error page instead of leaving the login to time out."""
+    from pyTD.api import api
+
+    with Sandbox(provider=provider, consumer_keys=["REGISTERED"]) as sb:
+        a = api("NOTREGISTERED", callback_url, config_dir=config_dir, auth_url=sb.auth_url, api_url=sb.api_url,
+                **client_options(provider))
+        started = time.monotonic()
+        with pytest.raises(AuthorizationError) as info:
+            a.login(open_browser=browser_for(a), timeout=30)
+        assert time.monotonic() - started < 10 and not a.auth_valid  # not the 30 s timeout
+        assert "client" in str(info.value).lower() and sb.token_requests == []

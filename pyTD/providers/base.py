@@ -257,9 +257,9 @@ class Provider:
                 return service
         raise self.unsupported(f"The stream service {name!r}")
 
-    def stream_closed(self, code: int, reason: str, data_seen: bool) -> Optional[str]:
+    def stream_closed(self, code: int, reason: str, established: bool) -> Optional[str]:
         """What to tell the user when the streamer closed the connection in a way reconnecting cannot fix, or
-        None (reconnect). ``data_seen`` says whether the connection delivered any data."""
+        None (reconnect). ``established`` says whether anything arrived after the LOGIN's answer."""
         return None
 
     def unsupported(self, what: str) -> UnsupportedError:

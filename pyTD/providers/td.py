@@ -165,10 +165,10 @@ class TD(Provider):
                              {"credential": urlencode(credential), "token": info["token"], "version": "1.0"},
                              str(keys[0].get("key") or ""))
 
-    def stream_closed(self, code: int, reason: str, data_seen: bool) -> Optional[str]:
+    def stream_closed(self, code: int, reason: str, established: bool) -> Optional[str]:
         # TD keeps one stream per account and closes another one (td-trading.md §8) with a plain 1000.
-        if code == 1000 and not data_seen:
-            return ("TD Ameritrade closed the stream before any data arrived: TD allows one open stream per "
+        if code == 1000 and not established:
+            return ("TD Ameritrade closed the stream as it opened: TD allows one open stream per "
                     "account, so close the other one (another program, notebook or pyTD process streaming this "
                     "account), or pass account= the account this login belongs to")
         return None

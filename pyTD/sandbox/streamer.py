@@ -269,6 +269,14 @@ class Streamer(StreamUsers):
         closed: int = self._run(close_all())
         return closed
 
+    def send_raw(self, text: str) -> None:
+        """Send ``text`` as a frame to every open connection (e.g. something that is not JSON)."""
+        async def send_all() -> None:
+            for session in list(self._sessions.values()):
+                await session.ws.send(text)
+
+        self._run(send_all())
+
     def stop_heartbeats(self) -> None:
         """Make the open connections go silent (no heartbeats, no data), as a half-open connection does."""
         for session in list(self._sessions.values()):

@@ -49,7 +49,13 @@ def to_int(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def to_char(value: Any) -> Any:
+    """A one-character code sent as its number (Schwab's futures options send ``63`` for ``"?"``) as text."""
+    return chr(value) if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 0x110000 else value
+
+
 CONVERTERS: Dict[str, Callable[[Any], Any]] = {"time": to_time, "day": to_day, "int": to_int}
+CHARACTERS = ("askId", "bidId", "lastId", "bidTick")  # "(char)" in the contracts
 
 
 class Parser:
@@ -63,6 +69,7 @@ class Parser:
         self.names = names
         self.converters = {number: CONVERTERS[KINDS[name]] for number, name in names.items()
                            if KINDS.get(name) in CONVERTERS}
+        self.converters.update((number, to_char) for number, name in names.items() if name in CHARACTERS)
         self.converters["seq"] = to_int
 
     def record(self, item: Mapping[str, Any]) -> Record:

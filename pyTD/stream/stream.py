@@ -503,6 +503,11 @@ class Stream:
             return await Connection.open(login, self.profile, self.decoder, self.timeout)
         except LoginRefused as exc:
             raise _Refused(token, str(exc)) from None
+        except Dropped as exc:
+            fatal = self.profile.stream_closed(exc.code, exc.reason, False)
+            if fatal:
+                raise StreamError(fatal) from None
+            raise
 
     async def _reconnect(self, reason: str) -> Connection:
         loop = asyncio.get_running_loop()

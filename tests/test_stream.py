@@ -571,3 +571,27 @@ def test_td_expired_account_activity_key_reconnects_for_a_new_one(sb, logged_in,
 
     assert run(main())[-2:] == ["account_activity", "reconnected"]
     assert len(sb.streamer.commands("SUBS", "ACCT_ACTIVITY")) == 2
+
+
+def test_cli_stream_prints_one_line_per_update_until_the_count(sb, monkeypatch, capsys, provider, config_dir):
+    import webbrowser
+
+    from pyTD.cli import main
+
+    from .conftest import CLIENT_SECRET, CONSUMER_KEY, callback_for
+    from .test_cli import stand_in_browser
+
+    settings = {"TD_PROVIDER": provider, "TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": callback_for(provider),
+                "TD_CONFIG_DIR": config_dir, "TD_AUTH_URL": sb.auth_url, "TD_API_URL": sb.api_url,
+                "TD_CLIENT_SECRET": CLIENT_SECRET}
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(webbrowser, "open", stand_in_browser(config_dir))
+    assert main(["login"]) == 0
+    capsys.readouterr()
+    assert main(["stream", "aapl,MSFT", "--count", "4"]) == 0
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert len(lines) >= 4 and {line.split()[1] for line in lines} == {"AAPL", "MSFT"}
+    assert all(" last " in line and " bid " in line and " volume " in line for line in lines)
+    assert not stream_threads() and err == ""

@@ -272,7 +272,7 @@ def test_streamer_urls_must_be_tls_except_on_loopback():
             check_streamer_url(url, "https://api.schwabapi.com")
 
 
-def test_importing_pyTD_does_not_import_websockets_or_asyncio():
+def test_importing_pytd_does_not_import_websockets_or_asyncio():
     code = ("import sys, pyTD, pyTD.api; print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('websockets', 'asyncio') or m in ('pyTD.stream.stream', 'pyTD.stream.connection')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

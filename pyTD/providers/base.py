@@ -246,7 +246,8 @@ class Provider:
             return found
         by_venue = venues(self.stream_services, wanted.lower())
         if by_venue:
-            if venue is None and "EQUITY" in by_venue and keys and all(str(k).upper().startswith("OPTION") for k in keys):
+            options = bool(keys) and all(str(key).upper().startswith("OPTION") for key in keys)
+            if venue is None and "EQUITY" in by_venue and options:
                 venue = "OPTIONS"
             chosen = str(venue or ("EQUITY" if "EQUITY" in by_venue else "")).upper()
             if chosen not in by_venue:

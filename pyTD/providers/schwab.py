@@ -9,8 +9,19 @@ from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import ConfigurationError, StreamError
 from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
-from pyTD.providers.streaming import (ACCOUNT_ACTIVITY, ALL, BOOK, CHANGE, CHART_FUTURES, FOREX, WHOLE, StreamerLogin,
-                                      StreamService, services, table)
+from pyTD.providers.streaming import (
+    ACCOUNT_ACTIVITY,
+    ALL,
+    BOOK,
+    CHANGE,
+    CHART_FUTURES,
+    FOREX,
+    WHOLE,
+    StreamerLogin,
+    StreamService,
+    services,
+    table,
+)
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
 
@@ -78,7 +89,8 @@ LEVELONE_FUTURES_OPTIONS = table("""
     lowPrice closePrice lastId description openPrice openInterest mark tick tickAmount futureMultiplier
     futureSettlementPrice underlying strikePrice futureExpirationDate expirationStyle contractType securityStatus
     exchange exchangeName""")
-CHART_EQUITY = table("symbol sequence open high low close volume chartTime chartDay")  # the wire's order, not the guide's
+# The wire's order, not the guide's (schwab-py issue 80; two captures agree).
+CHART_EQUITY = table("symbol sequence open high low close volume chartTime chartDay")
 SCREENER = table("symbol snapshotTime sortField frequency items")
 MAKERS = ("id", "size", "time")  # a book's market-maker entries; the time is ms since midnight New York
 

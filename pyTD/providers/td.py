@@ -10,8 +10,19 @@ from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import StreamError
 from pyTD.providers.base import App, Provider, Request, TokenRequest
-from pyTD.providers.streaming import (ACCOUNT_ACTIVITY, ALL, BOOK, CHANGE, CHART_FUTURES, FOREX, WHOLE, StreamerLogin,
-                                      StreamService, services, table)
+from pyTD.providers.streaming import (
+    ACCOUNT_ACTIVITY,
+    ALL,
+    BOOK,
+    CHANGE,
+    CHART_FUTURES,
+    FOREX,
+    WHOLE,
+    StreamerLogin,
+    StreamService,
+    services,
+    table,
+)
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX.X")

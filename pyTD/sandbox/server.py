@@ -360,7 +360,8 @@ class Sandbox:
             if self._over_limit(client):
                 return profile.rate_limited()
             if path == profile.user_info_path:
-                return profile.user_info(query, self.streamer, client, headers["Authorization"].partition(" ")[2].strip())
+                token = headers["Authorization"].partition(" ")[2].strip()
+                return profile.user_info(query, self.streamer, client, token)
             return profile.answer(path, query)
         if path == "/" and method == "GET":
             return html_reply(200, "pyTD sandbox", f"{profile.title} stand-in. auth_url: {self.auth_url}  "

@@ -236,8 +236,8 @@ class Streamer(StreamUsers):
 
     def commands(self, command: Optional[str] = None, service: Optional[str] = None) -> List[Dict[str, Any]]:
         """The requests received (all, or of one command and service), in order."""
-        return [r for frame in list(self.requests) for r in frame.requests
-                if (command is None or r.get("command") == command) and (service is None or r.get("service") == service)]
+        return [r for frame in list(self.requests) for r in frame.requests if command in (None, r.get("command"))
+                and service in (None, r.get("service"))]
 
     def subscriptions(self) -> List[Dict[str, List[str]]]:
         """Each open connection's subscriptions: ``{service: keys}``."""
@@ -564,7 +564,8 @@ def quote_facts(security: Security, tick: int, stamp: int) -> Facts:
     salt = int(market.number(security.symbol, "tick", 0, 1000))
     last = round(q.last + step * ((tick * 7919 + salt) % 21 - 10), places)
     spread = step if q.bid else 0.0
-    return {"symbol": security.symbol, "bidPrice": round(last - spread, places), "askPrice": round(last + spread, places),
+    return {"symbol": security.symbol, "bidPrice": round(last - spread, places),
+            "askPrice": round(last + spread, places),
             "lastPrice": last, "bidSize": 100 * (1 + tick % 7), "askSize": 100 * (1 + tick * 3 % 5),
             "askId": "Q", "bidId": "Q", "totalVolume": q.volume + 100 * tick, "lastSize": 100,
             "highPrice": max(q.high, last), "lowPrice": min(q.low, last), "closePrice": q.close,
@@ -582,7 +583,8 @@ def option_facts(contract: Option, tick: int, stamp: int) -> Facts:
     half = contract.spread / 2
     day = contract.expiration
     return {"description": contract.description, "bidPrice": max(0.0, round(last - half, 2)),
-            "askPrice": round(last + half, 2), "lastPrice": last, "highPrice": round(max(last, contract.value * 1.05), 2),
+            "askPrice": round(last + half, 2), "lastPrice": last,
+            "highPrice": round(max(last, contract.value * 1.05), 2),
             "lowPrice": round(min(last, contract.value * 0.95), 2), "closePrice": contract.close,
             "totalVolume": contract.volume + tick, "openInterest": contract.open_interest,
             "volatility": round(contract.sigma * 100, 3), "moneyIntrinsicValue": contract.intrinsic,

@@ -29,8 +29,7 @@ from pyTD.fetch import check_output_format
 from pyTD.frames import Table
 from pyTD.providers.streaming import KINDS, StreamService, field_numbers
 from pyTD.redact import printable
-from pyTD.stream.connection import (ONE_STREAM, STOPPED, Connection, Decoder, Dropped, LoginRefused, one_stream,
-                                    stopped)
+from pyTD.stream.connection import ONE_STREAM, STOPPED, Connection, Decoder, Dropped, LoginRefused, one_stream, stopped
 from pyTD.stream.services import Catalog, Mailbox, Message, Record, State, reconnected
 
 if TYPE_CHECKING:

@@ -78,7 +78,7 @@ class Session:
     seq: int = 0
     silent: bool = False
     idle_since: float = 0.0
-    tasks: List[asyncio.Task] = field(default_factory=list)
+    tasks: List["asyncio.Task[None]"] = field(default_factory=list)
 
 
 class Wire:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 from pyTD.exceptions import StreamError
 from pyTD.providers.base import Provider
@@ -196,7 +196,7 @@ def _dropped(exc: ConnectionClosed) -> Dropped:
                    code, reason)
 
 
-def _login_answer(frame: Any) -> Optional[tuple]:
+def _login_answer(frame: Any) -> Optional[Tuple[Any, str]]:
     """``(code, message)`` of the LOGIN answer in a frame, or None."""
     if not isinstance(frame, dict):
         return None

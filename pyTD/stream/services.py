@@ -191,7 +191,7 @@ class Mailbox:
             self._fold()
 
     def take(self, most: int) -> List[Message]:
-        taken = []
+        taken: List[Message] = []
         items = self.items
         while items and len(taken) < most:
             taken.append(items.popleft()[1])

@@ -116,8 +116,8 @@ class Stream:
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._lock: Optional[asyncio.Lock] = None
         self._ready: Optional[asyncio.Event] = None
-        self._pump: Optional[asyncio.Task] = None
-        self._pending: Dict[str, asyncio.Future] = {}
+        self._pump: Optional[asyncio.Task[None]] = None
+        self._pending: Dict[str, asyncio.Future[Optional[Dict[str, Any]]]] = {}
         self._failure: Optional[BaseException] = None
         self._closed = False
 
@@ -251,7 +251,7 @@ class Stream:
             if not new and numbers == previous.fields:
                 return
             merged = Subscription(wanted.service, {**previous.keys, **dict.fromkeys(new)}, numbers)
-            self._check_limit(merged.service, merged.keys)
+            self._check_limit(merged.service, list(merged.keys))
             self._subs[wanted.service.name] = merged
             if wanted.service.add and numbers == previous.fields:
                 await self._send(merged, "ADD", new, previous)
@@ -551,7 +551,7 @@ class Stream:
     def _delay(self, attempts: int) -> float:
         """Exponential backoff with jitter: half to all of ``reconnect_delay * 2**attempts``, capped."""
         ceiling = min(self.max_reconnect_delay, self.reconnect_delay * 2 ** min(attempts, 30))
-        return ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not a secret
+        return float(ceiling * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not a secret
 
     # -- state --------------------------------------------------------------------------------------------
 

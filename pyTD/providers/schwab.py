@@ -8,20 +8,9 @@ from urllib.parse import quote, urlsplit
 from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import ConfigurationError, StreamError
+from pyTD.providers import streaming
 from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
-from pyTD.providers.streaming import (
-    ACCOUNT_ACTIVITY,
-    ALL,
-    BOOK,
-    CHANGE,
-    CHART_FUTURES,
-    FOREX,
-    WHOLE,
-    StreamerLogin,
-    StreamService,
-    services,
-    table,
-)
+from pyTD.providers.streaming import ALL, BOOK, CHANGE, FOREX, WHOLE, StreamerLogin, StreamService, table
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
 
@@ -94,20 +83,20 @@ CHART_EQUITY = table("symbol sequence open high low close volume chartTime chart
 SCREENER = table("symbol snapshotTime sortField frequency items")
 MAKERS = ("id", "size", "time")  # a book's market-maker entries; the time is ms since midnight New York
 
-STREAM_SERVICES = services(
+STREAM_SERVICES = streaming.services(
     StreamService("LEVELONE_EQUITIES", "quotes", LEVELONE_EQUITIES, CHANGE),
     StreamService("LEVELONE_OPTIONS", "options", LEVELONE_OPTIONS, CHANGE),
     StreamService("LEVELONE_FUTURES", "futures", LEVELONE_FUTURES, CHANGE),
     StreamService("LEVELONE_FUTURES_OPTIONS", "futures_options", LEVELONE_FUTURES_OPTIONS, CHANGE),
     StreamService("LEVELONE_FOREX", "forex", FOREX, CHANGE),
     StreamService("CHART_EQUITY", "chart_equity", CHART_EQUITY, ALL),
-    StreamService("CHART_FUTURES", "chart_futures", CHART_FUTURES, ALL),
+    streaming.CHART_FUTURES_SERVICE,
     StreamService("NYSE_BOOK", "book", BOOK, WHOLE, venue="NYSE", makers=MAKERS),
     StreamService("NASDAQ_BOOK", "book", BOOK, WHOLE, venue="NASDAQ", makers=MAKERS),
     StreamService("OPTIONS_BOOK", "book", BOOK, WHOLE, venue="OPTIONS", makers=MAKERS),
     StreamService("SCREENER_EQUITY", "screener", SCREENER, WHOLE, venue="EQUITY"),
     StreamService("SCREENER_OPTION", "screener", SCREENER, WHOLE, venue="OPTIONS"),
-    StreamService("ACCT_ACTIVITY", "account_activity", ACCOUNT_ACTIVITY, ALL, add=False, symbols=False),  # SUBS only
+    streaming.ACCOUNT_ACTIVITY_SERVICE,
 )
 ACTIVITY_KEY = "Account Activity"  # any string works; Schwab's own example
 

@@ -97,6 +97,11 @@ CHART_FUTURES = table("symbol chartTime open high low close volume")
 BOOK = table("symbol bookTime bids asks")
 ACCOUNT_ACTIVITY = table("key accountNumber messageType messageData")
 
+# Services both providers stream alike. Account activity takes SUBS and UNSUBS only; its key comes from the login.
+CHART_FUTURES_SERVICE = StreamService("CHART_FUTURES", "chart_futures", CHART_FUTURES, ALL)
+ACCOUNT_ACTIVITY_SERVICE = StreamService("ACCT_ACTIVITY", "account_activity", ACCOUNT_ACTIVITY, ALL, add=False,
+                                         symbols=False)
+
 # What each field name holds. A name missing here is passed through as sent.
 KINDS: Dict[str, str] = {
     **dict.fromkeys((

@@ -9,20 +9,9 @@ from urllib.parse import quote, urlencode
 from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import StreamError
+from pyTD.providers import streaming
 from pyTD.providers.base import App, Provider, Request, TokenRequest
-from pyTD.providers.streaming import (
-    ACCOUNT_ACTIVITY,
-    ALL,
-    BOOK,
-    CHANGE,
-    CHART_FUTURES,
-    FOREX,
-    WHOLE,
-    StreamerLogin,
-    StreamService,
-    services,
-    table,
-)
+from pyTD.providers.streaming import ALL, BOOK, CHANGE, FOREX, WHOLE, StreamerLogin, StreamService, services, table
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX.X")
@@ -60,14 +49,14 @@ STREAM_SERVICES = services(
     StreamService("LEVELONE_FUTURES_OPTIONS", "futures_options", FUTURES, CHANGE, add=False),
     StreamService("LEVELONE_FOREX", "forex", FOREX, CHANGE, add=False),
     StreamService("CHART_EQUITY", "chart_equity", CHART_EQUITY, ALL),
-    StreamService("CHART_FUTURES", "chart_futures", CHART_FUTURES, ALL),
+    streaming.CHART_FUTURES_SERVICE,
     StreamService("LISTED_BOOK", "book", BOOK, WHOLE, add=False, venue="NYSE", makers=MAKERS),
     StreamService("NASDAQ_BOOK", "book", BOOK, WHOLE, add=False, venue="NASDAQ", makers=MAKERS),
     StreamService("OPTIONS_BOOK", "book", BOOK, WHOLE, add=False, venue="OPTIONS", makers=MAKERS),
     StreamService("TIMESALE_EQUITY", "timesale_equity", TIMESALE, ALL, add=False),
     StreamService("TIMESALE_FUTURES", "timesale_futures", TIMESALE, ALL, add=False),
     StreamService("NEWS_HEADLINE", "news", NEWS_HEADLINE, ALL, add=False),
-    StreamService("ACCT_ACTIVITY", "account_activity", ACCOUNT_ACTIVITY, ALL, add=False, symbols=False),
+    streaming.ACCOUNT_ACTIVITY_SERVICE,
 )
 
 

@@ -8,7 +8,7 @@ from typing import Any, Dict, Union
 
 from pyTD.sandbox import schwab
 from pyTD.sandbox.market import Option, Security
-from pyTD.sandbox.streamer import Session, Streamer, StreamUser, Wire, _ms
+from pyTD.sandbox.streamer import BOOK, CHART_FUTURES, FOREX, Session, Streamer, StreamUser, Wire, _ms
 
 LEVEL_ONE = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize": 5, "askId": 6, "bidId": 7,
              "totalVolume": 8, "lastSize": 9, "highPrice": 10, "lowPrice": 11, "closePrice": 12, "exchange": 13,
@@ -25,13 +25,7 @@ FUTURES = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize"
            "totalVolume": 8, "lastSize": 9, "quoteTime": 10, "tradeTime": 11, "highPrice": 12, "lowPrice": 13,
            "closePrice": 14, "exchange": 15, "description": 16, "openPrice": 18, "netChange": 19, "exchangeName": 21,
            "securityStatus": 22, "mark": 24, "futureActiveSymbol": 34}
-FOREX = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize": 5, "totalVolume": 6, "lastSize": 7,
-         "quoteTime": 8, "tradeTime": 9, "highPrice": 10, "lowPrice": 11, "closePrice": 12, "exchange": 13,
-         "description": 14, "openPrice": 15, "netChange": 16, "exchangeName": 18, "digits": 19,
-         "securityStatus": 20, "mark": 29}
 CHART_EQUITY = {"sequence": 1, "open": 2, "high": 3, "low": 4, "close": 5, "volume": 6, "chartTime": 7, "chartDay": 8}
-CHART_FUTURES = {"chartTime": 1, "open": 2, "high": 3, "low": 4, "close": 5, "volume": 6}
-BOOK = {"bookTime": 1, "bids": 2, "asks": 3}
 SCREENER = {"snapshotTime": 1, "sortField": 2, "frequency": 3, "items": 4}
 
 

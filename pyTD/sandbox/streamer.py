@@ -31,6 +31,14 @@ log = logging.getLogger("pyTD.sandbox")
 Item = Dict[str, Any]  # one content item: {"key": ..., "1": ..., "seq": ...}
 Facts = Dict[str, Any]  # what is true of a symbol now, in pyTD's field names
 
+# Field numbers both providers use alike (td-trading.md §8, schwab-api.md §7).
+FOREX = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize": 5, "totalVolume": 6, "lastSize": 7,
+         "quoteTime": 8, "tradeTime": 9, "highPrice": 10, "lowPrice": 11, "closePrice": 12, "exchange": 13,
+         "description": 14, "openPrice": 15, "netChange": 16, "exchangeName": 18, "digits": 19,
+         "securityStatus": 20, "mark": 29}
+CHART_FUTURES = {"chartTime": 1, "open": 2, "high": 3, "low": 4, "close": 5, "volume": 6}
+BOOK = {"bookTime": 1, "bids": 2, "asks": 3}
+
 
 @dataclass
 class StreamUser:
@@ -78,7 +86,7 @@ class Session:
     seq: int = 0
     silent: bool = False
     idle_since: float = 0.0
-    tasks: List["asyncio.Task[None]"] = field(default_factory=list)
+    tasks: List[asyncio.Task[None]] = field(default_factory=list)
 
 
 class Wire:
@@ -460,13 +468,18 @@ class Streamer(StreamUsers):
             out.append((service, items))
         return out
 
-    def level_one(self, session: Session, service: str, key: str, numbers: Dict[str, int], fields: Set[int],
-                  stamp: int) -> Optional[Item]:
+    def _quote(self, session: Session, key: str, stamp: int) -> Optional[Facts]:
         found = self.wire.find(key)
         if found is None:
             return None
-        facts = option_facts(found, session.ticks, stamp) if isinstance(found, Option) else \
+        return option_facts(found, session.ticks, stamp) if isinstance(found, Option) else \
             quote_facts(found, session.ticks, stamp)
+
+    def level_one(self, session: Session, service: str, key: str, numbers: Dict[str, int], fields: Set[int],
+                  stamp: int) -> Optional[Item]:
+        facts = self._quote(session, key, stamp)
+        if facts is None:
+            return None
         whole = numbered(facts, numbers, fields)
         before = session.sent.get((service, key))
         session.sent[(service, key)] = whole
@@ -489,11 +502,9 @@ class Streamer(StreamUsers):
 
     def book(self, session: Session, service: str, key: str, numbers: Dict[str, int], fields: Set[int],
              stamp: int) -> Optional[Item]:
-        found = self.wire.find(key)
-        if found is None:
+        facts = self._quote(session, key, stamp)
+        if facts is None:
             return None
-        facts = option_facts(found, session.ticks, stamp) if isinstance(found, Option) else \
-            quote_facts(found, session.ticks, stamp)
         since_midnight = (stamp - 4 * 3600 * 1000) % 86400000  # near enough to New York's midnight
         tick = 0.01
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from pyTD.sandbox import td
 from pyTD.sandbox.market import Option, Security
-from pyTD.sandbox.streamer import Session, Streamer, StreamUser, Wire, _ms
+from pyTD.sandbox.streamer import BOOK, CHART_FUTURES, FOREX, Session, Streamer, StreamUser, Wire, _ms
 
 CREDENTIAL = ("userid", "token", "company", "segment", "cddomain", "usergroup", "accesslevel", "authorized",
               "timestamp", "appid", "acl")
@@ -27,13 +27,7 @@ FUTURES = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize"
            "totalVolume": 8, "lastSize": 9, "quoteTime": 10, "tradeTime": 11, "highPrice": 12, "lowPrice": 13,
            "closePrice": 14, "exchange": 15, "description": 16, "openPrice": 18, "netChange": 19, "exchangeName": 21,
            "securityStatus": 22, "mark": 24, "futureActiveSymbol": 34}
-FOREX = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize": 5, "totalVolume": 6, "lastSize": 7,
-         "quoteTime": 8, "tradeTime": 9, "highPrice": 10, "lowPrice": 11, "closePrice": 12, "exchange": 13,
-         "description": 14, "openPrice": 15, "netChange": 16, "exchangeName": 18, "digits": 19,
-         "securityStatus": 20, "mark": 29}
 CHART_EQUITY = {"open": 1, "high": 2, "low": 3, "close": 4, "volume": 5, "sequence": 6, "chartTime": 7, "chartDay": 8}
-CHART_FUTURES = {"chartTime": 1, "open": 2, "high": 3, "low": 4, "close": 5, "volume": 6}
-BOOK = {"bookTime": 1, "bids": 2, "asks": 3}
 TIMESALE = {"tradeTime": 1, "lastPrice": 2, "lastSize": 3, "lastSequence": 4}
 NEWS = {"errorCode": 1, "storyTime": 2, "headlineId": 3, "status": 4, "headline": 5, "storyId": 6,
         "keywordCount": 7, "keywords": 8, "isHot": 9, "storySource": 10}

@@ -399,8 +399,7 @@ class Stream:
             raise
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
             self._failure = exc
-            if self._conn is not None:
-                await self._conn.abort()
+            await conn.abort()  # the streamer may have left it open
             self._conn = None
             self._wake()
 
@@ -531,16 +530,19 @@ class Stream:
                 log.warning("Reconnecting the stream failed (attempt %d): %s", attempts, printable(exc))
                 continue
             assert self._lock is not None
-            async with self._lock:  # subscribe() waits: every subscription goes out once, in one frame
-                requests = [self._request(conn, sub, "SUBS", list(sub.keys), conn.next_id())
-                            for sub in self._subs.values()]
-                try:
+            try:
+                async with self._lock:  # subscribe() waits: every subscription goes out once, in one frame
+                    requests = [self._request(conn, sub, "SUBS", list(sub.keys), conn.next_id())
+                                for sub in self._subs.values()]
                     if requests:
                         await conn.send_requests(requests)
-                except Dropped as exc:
-                    log.warning("The stream dropped again while subscribing: %s", exc)
-                    continue
-                self._conn = conn
+                    self._conn = conn
+            except Dropped as exc:
+                log.warning("The stream dropped again while subscribing: %s", exc)
+                continue
+            except BaseException:  # closed meanwhile: never leave the new socket open
+                await conn.abort()
+                raise
             self.reconnects += 1
             self._mailbox.put(None, reconnected(reason, attempts, loop.time() - started))
             self._wake()

@@ -85,7 +85,8 @@ class Feed(Iterator[Message]):
         self.close()
 
     def __del__(self) -> None:
-        if not self._done and self._thread is not None and self._thread.is_alive():
+        thread = self._thread
+        if not self._done and thread is not None and thread.is_alive() and thread is not threading.current_thread():
             self.close()
 
     def _start(self) -> None:

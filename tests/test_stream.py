@@ -595,3 +595,18 @@ def test_cli_stream_prints_one_line_per_update_until_the_count(sb, monkeypatch, 
     assert len(lines) >= 4 and {line.split()[1] for line in lines} == {"AAPL", "MSFT"}
     assert all(" last " in line and " bid " in line and " volume " in line for line in lines)
     assert not stream_threads() and err == ""
+
+
+def test_a_login_refused_as_the_stream_opens_is_retried_once_with_a_fresh_token(sb, logged_in, provider):
+    async def main(refusals):
+        sb.streamer.refuse_login(refusals)
+        async with Stream(logged_in, **FAST) as s:
+            await s.subscribe("quotes", ["AAPL"])
+            return (await collect(s, 1))[0]
+
+    refreshes = len(sb.token_requests)
+    assert run(main(1))["service"] == "quotes"
+    assert len(sb.token_requests) == refreshes + 1
+    with pytest.raises(StreamError, match="refused the login with a fresh access token") as caught:
+        run(main(2))
+    assert logged_in.access_token not in str(caught.value)

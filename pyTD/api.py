@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pyTD.client import Client, token_filename, token_key
 from pyTD.market.methods import MarketData
+from pyTD.stream.methods import Streaming
 
 __all__ = ["api", "token_filename", "token_key"]
 
 
-class api(MarketData, Client):  # noqa: N801 - the name users import since pyTD's first release
+class api(MarketData, Streaming, Client):  # noqa: N801 - the name users import since pyTD's first release
     """A TD Ameritrade or Charles Schwab API client: logs in, keeps tokens fresh, sends requests and
     serves market data.
 

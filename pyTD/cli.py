@@ -1,4 +1,4 @@
-"""The command line: ``python -m pyTD login|status|logout|quote|history|chain|sandbox|demo``.
+"""The command line: ``python -m pyTD login|status|logout|quote|stream|history|chain|sandbox|demo``.
 
 Errors print one line and exit with status 1; no command ever prints a token.
 Settings (``--provider``, ``--consumer-key``, ...) go before or after the command.
@@ -96,6 +96,11 @@ def _parser() -> argparse.ArgumentParser:
     quote = command("quote", "print quotes for symbols")
     quote.add_argument("symbols", nargs="+", metavar="SYMBOL")
     quote.set_defaults(run=_quote)
+
+    stream = command("stream", "print live quotes for symbols until Ctrl-C (needs the stream extra)")
+    stream.add_argument("symbols", nargs="+", metavar="SYMBOL")
+    stream.add_argument("--count", type=int, default=0, help="stop after COUNT updates (default: until Ctrl-C)")
+    stream.set_defaults(run=_stream)
 
     history = command("history", "print price history (candles) for a symbol")
     history.add_argument("symbol", metavar="SYMBOL")
@@ -202,6 +207,42 @@ def _quote(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+STREAM_FIELDS = ["lastPrice", "bidPrice", "askPrice", "closePrice", "totalVolume", "description", "tradeTime"]
+
+
+def _stream(args: argparse.Namespace) -> int:
+    """A live quote table on a terminal (redrawn on each update); elsewhere one line per updated symbol."""
+    client = _client(args)
+    wanted = [symbol for item in args.symbols for symbol in item.replace(",", " ").split()]
+    live = sys.stdout.isatty()
+    updates = 0
+    with client.stream("quotes", wanted, fields=STREAM_FIELDS) as feed:
+        for message in feed:
+            if message["service"] == "reconnected":
+                print(f"pyTD: reconnected ({message['data'][0]['reason']}); updates may be missing",
+                      file=sys.stderr)
+                continue
+            state = feed.state("quotes")
+            if live:
+                print("\x1b[H\x1b[2J" + quote_table(state), flush=True)  # home, clear, redraw
+            else:
+                for record in message["data"]:
+                    print(stream_line(state.get(record["symbol"], record)), flush=True)
+            updates += 1
+            if args.count and updates >= args.count:
+                break
+    return 0
+
+
+def stream_line(quote: Dict[str, Any]) -> str:
+    """One streamed quote as a line: time, symbol, last, bid, ask, volume."""
+    moment = quote.get("tradeTime")
+    when = moment.strftime("%H:%M:%S") if isinstance(moment, datetime) else "--:--:--"
+    return (f"{when} {quote.get('symbol', '?'):<8} last {_cell(_money, quote.get('lastPrice')):>10}  "
+            f"bid {_cell(_money, quote.get('bidPrice')):>10}  ask {_cell(_money, quote.get('askPrice')):>10}  "
+            f"volume {_cell(_count, quote.get('totalVolume')):>14}")
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -254,6 +254,21 @@ class Client:
             token = self._access(rejected=token)
         return parse_response(response)
 
+    def fresh_access_token(self, rejected: Optional[str] = None) -> str:
+        """A usable access token for a connection that is not an HTTP request (the streamer's login).
+
+        The cached one unless it expires within a minute or is ``rejected`` (a token the server refused);
+        then one refresh, shared by every thread and process using this cache, as for :meth:`request`.
+
+        Raises
+        ------
+        AuthorizationError
+            If there are no usable tokens and no one to log in interactively.
+        ReauthorizationRequired
+            If the refresh token is dead.
+        """
+        return self._access(rejected)
+
     def _access(self, rejected: Optional[str] = None) -> str:
         """Return a usable access token, refreshing (once, under the lock) or logging in."""
         token = _usable(self.cache.access_token, rejected)

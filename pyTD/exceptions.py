@@ -43,6 +43,11 @@ class UnsupportedError(TDError):
     """The provider in use does not offer this (e.g. Schwab has no watchlists, TD no expiration chain)."""
 
 
+class StreamError(TDError):
+    """The streamer refused or stopped the stream in a way reconnecting cannot fix; the message says what to do
+    (e.g. close the other stream: each provider allows one per user)."""
+
+
 class TDConnectionError(TDError):
     """The server could not be reached, or did not answer in time."""
 

@@ -6,11 +6,11 @@ The kinds:
 ``float`` a number; numbers sent as text, ``"NaN"`` included, become floats
 ``int``   a whole number (nullable ``Int64``)
 ``bool``  true/false (nullable ``boolean``)
-``time``  an instant: epoch milliseconds or an ISO-8601 string, shown in the api's
-          time zone; 0 or missing is ``NaT``
+``time``  an instant: epoch milliseconds, an ISO-8601 string or an aware datetime, shown in
+          the api's time zone; 0 or missing is ``NaT``
 ``day``   a calendar day (``datetime64[ns]`` at midnight, no zone): ``"2024-05-10"``,
-          ``"2024-05-10 00:00:00.000"``, ``"2024-05-10T04:00:00Z"``, or epoch ms read in the
-          time zone
+          ``"2024-05-10 00:00:00.000"``, ``"2024-05-10T04:00:00Z"``, a date, or epoch ms read in
+          the time zone
 ``obj``   kept as sent (lists, nested objects)
 
 Declared columns are always present, in order, with their dtype, also in an empty
@@ -21,7 +21,7 @@ profile adds its own columns to a table by the table's name (``Provider.tables``
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import tzinfo
+from datetime import date, datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:
@@ -114,6 +114,9 @@ def _time(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
         result[numbers.index] = pd.to_datetime(numbers.astype("int64"), unit="ms", utc=True)
     if len(texts):
         result[texts.index] = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
+    moments = column[column.map(lambda v: isinstance(v, datetime))]
+    if len(moments):
+        result[moments.index] = pd.to_datetime(moments, utc=True)
     return result.dt.tz_convert(tz)
 
 
@@ -127,6 +130,9 @@ def _day(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
         result[numbers.index] = moments.dt.tz_localize(None).dt.normalize()
     if len(texts):
         result[texts.index] = pd.to_datetime(texts.str[:10], format="%Y-%m-%d", errors="coerce")
+    days = column[column.map(lambda v: isinstance(v, date) and not isinstance(v, datetime))]
+    if len(days):
+        result[days.index] = pd.to_datetime(days.map(date.isoformat), format="%Y-%m-%d")
     return result
 
 

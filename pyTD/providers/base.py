@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from pyTD.exceptions import ConfigurationError, UnsupportedError
+from pyTD.providers.streaming import StreamerLogin, StreamService, venues
 from pyTD.tokens import Token, TokenPair
 
 
@@ -198,6 +199,69 @@ class Provider:
             if candidate in accepted:
                 return candidate
         raise ValueError(f"index must be one of {', '.join(accepted)} on {self.title}; got {index!r}")
+
+    # -- streaming: what pyTD.stream asks --------------------------------------------------------------
+
+    stream_services: Mapping[str, StreamService] = {}  # by the provider's name
+    stream_key_limit: Optional[int] = None  # keys one service may hold; None: no known limit
+
+    def streamer_request(self) -> Request:
+        """The user-info request whose answer says where the streamer is and how to log in."""
+        raise self.unsupported("Streaming")
+
+    def streamer_login(self, answer: Any, access_token: str, account: Optional[str], api_url: str) -> StreamerLogin:
+        """What one connection needs, from the answer to :meth:`streamer_request`.
+
+        ``account`` picks the account where the provider streams per account; ``api_url`` is the client's
+        (an ``http://`` API, the sandbox on loopback, is streamed over ``ws://``).
+
+        Raises
+        ------
+        StreamError
+            If the answer lacks the streamer's details.
+        """
+        raise self.unsupported("Streaming")
+
+    def stream_request(self, login: StreamerLogin, service: str, command: str, requestid: str,
+                       parameters: Mapping[str, str]) -> Dict[str, Any]:
+        """One request to the streamer, its keys in the order the contracts show them."""
+        return {"service": service, "command": command, "requestid": requestid, **login.identity,
+                "parameters": dict(parameters)}
+
+    def stream_service(self, name: str, venue: Optional[str] = None, keys: Sequence[str] = ()) -> StreamService:
+        """The service pyTD's ``name`` (``"quotes"``) or the provider's own (``"QUOTE"``) stands for.
+
+        Books need ``venue`` (NYSE, NASDAQ or OPTIONS); screeners take it from their keys when not given.
+
+        Raises
+        ------
+        UnsupportedError
+            If this provider has no such service.
+        ValueError
+            For a venue the service does not have.
+        """
+        wanted = str(name).strip()
+        found = self.stream_services.get(wanted.upper())
+        if found is not None:
+            return found
+        by_venue = venues(self.stream_services, wanted.lower())
+        if by_venue:
+            options = bool(keys) and all(str(key).upper().startswith("OPTION") for key in keys)
+            if venue is None and "EQUITY" in by_venue and options:
+                venue = "OPTIONS"
+            chosen = str(venue or ("EQUITY" if "EQUITY" in by_venue else "")).upper()
+            if chosen not in by_venue:
+                raise ValueError(f"{wanted} needs venue= one of {', '.join(by_venue)} on {self.title}; got {venue!r}")
+            return by_venue[chosen]
+        for service in self.stream_services.values():
+            if service.neutral == wanted.lower():
+                return service
+        raise self.unsupported(f"The stream service {name!r}")
+
+    def stream_closed(self, code: int, reason: str, established: bool) -> Optional[str]:
+        """What to tell the user when the streamer closed the connection in a way reconnecting cannot fix, or
+        None (reconnect). ``established`` says whether anything arrived after the LOGIN's answer."""
+        return None
 
     def unsupported(self, what: str) -> UnsupportedError:
         """The error for a capability this provider does not have."""

@@ -6,8 +6,10 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlsplit
 
 from pyTD.checks import choice
-from pyTD.exceptions import ConfigurationError
+from pyTD.exceptions import ConfigurationError, StreamError
+from pyTD.providers import streaming
 from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
+from pyTD.providers.streaming import ALL, BOOK, CHANGE, FOREX, WHOLE, StreamerLogin, StreamService, table
 from pyTD.tokens import Token, TokenPair, parse_token_response
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
@@ -61,6 +63,56 @@ TABLES = {
                       "nextDividendPayDate": "day", "nextDividendDate": "day", "fundLeverageFactor": "float"},
                      {"corpactionDate": "day", "fundStrategy": "str"}),
 }
+
+# -- streaming (schwab-api.md §7): field names by number, one table per service -------------------------------
+
+LEVELONE_EQUITIES = table("""
+    symbol bidPrice askPrice lastPrice bidSize askSize askId bidId totalVolume lastSize highPrice lowPrice closePrice
+    exchange marginable description lastId openPrice netChange 52WkHigh 52WkLow peRatio divAmount divYield nAV
+    exchangeName divDate regularMarketQuote regularMarketTrade regularMarketLastPrice regularMarketLastSize
+    regularMarketNetChange securityStatus mark quoteTime tradeTime regularMarketTradeTime bidTime askTime askMICId
+    bidMICId lastMICId netPercentChange regularMarketPercentChange markChange markPercentChange htbQuantity htbRate
+    hardToBorrow shortable postMarketNetChange postMarketPercentChange""")
+LEVELONE_OPTIONS = table("""
+    symbol description bidPrice askPrice lastPrice highPrice lowPrice closePrice totalVolume openInterest volatility
+    moneyIntrinsicValue expirationYear multiplier digits openPrice bidSize askSize lastSize netChange strikePrice
+    contractType underlying expirationMonth deliverables timeValue expirationDay daysToExpiration delta gamma theta
+    vega rho securityStatus theoreticalOptionValue underlyingPrice uvExpirationType mark quoteTime tradeTime exchange
+    exchangeName lastTradingDay settlementType netPercentChange markChange markPercentChange impliedYield
+    isPennyPilot optionRoot 52WkHigh 52WkLow indicativeAskPrice indicativeBidPrice indicativeQuoteTime
+    exerciseType""")
+LEVELONE_FUTURES = table("""
+    symbol bidPrice askPrice lastPrice bidSize askSize bidId askId totalVolume lastSize quoteTime tradeTime highPrice
+    lowPrice closePrice exchange description lastId openPrice netChange futurePercentChange exchangeName
+    securityStatus openInterest mark tick tickAmount product futurePriceFormat futureTradingHours futureIsTradable
+    futureMultiplier futureIsActive futureSettlementPrice futureActiveSymbol futureExpirationDate expirationStyle
+    askTime bidTime quotedInSession settlementDate""")
+LEVELONE_FUTURES_OPTIONS = table("""
+    symbol bidPrice askPrice lastPrice bidSize askSize bidId askId totalVolume lastSize quoteTime tradeTime highPrice
+    lowPrice closePrice lastId description openPrice openInterest mark tick tickAmount futureMultiplier
+    futureSettlementPrice underlying strikePrice futureExpirationDate expirationStyle contractType securityStatus
+    exchange exchangeName""")
+# The wire's order, not the guide's (schwab-py issue 80; two captures agree).
+CHART_EQUITY = table("symbol sequence open high low close volume chartTime chartDay")
+SCREENER = table("symbol snapshotTime sortField frequency items")
+MAKERS = ("id", "size", "time")  # a book's market-maker entries; the time is ms since midnight New York
+
+STREAM_SERVICES = streaming.services(
+    StreamService("LEVELONE_EQUITIES", "quotes", LEVELONE_EQUITIES, CHANGE),
+    StreamService("LEVELONE_OPTIONS", "options", LEVELONE_OPTIONS, CHANGE),
+    StreamService("LEVELONE_FUTURES", "futures", LEVELONE_FUTURES, CHANGE),
+    StreamService("LEVELONE_FUTURES_OPTIONS", "futures_options", LEVELONE_FUTURES_OPTIONS, CHANGE),
+    StreamService("LEVELONE_FOREX", "forex", FOREX, CHANGE),
+    StreamService("CHART_EQUITY", "chart_equity", CHART_EQUITY, ALL),
+    streaming.CHART_FUTURES_SERVICE,
+    StreamService("NYSE_BOOK", "book", BOOK, WHOLE, venue="NYSE", makers=MAKERS),
+    StreamService("NASDAQ_BOOK", "book", BOOK, WHOLE, venue="NASDAQ", makers=MAKERS),
+    StreamService("OPTIONS_BOOK", "book", BOOK, WHOLE, venue="OPTIONS", makers=MAKERS),
+    StreamService("SCREENER_EQUITY", "screener", SCREENER, WHOLE, venue="EQUITY"),
+    StreamService("SCREENER_OPTION", "screener", SCREENER, WHOLE, venue="OPTIONS"),
+    streaming.ACCOUNT_ACTIVITY_SERVICE,
+)
+ACTIVITY_KEY = "Account Activity"  # any string works; Schwab's own example
 
 
 class Schwab(Provider):
@@ -207,6 +259,31 @@ class Schwab(Provider):
 
     def instrument_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         return super().instrument_found(_instruments(answer))
+
+    # -- streaming --------------------------------------------------------------------------------------
+
+    stream_services = STREAM_SERVICES
+    stream_key_limit = 500  # per service; more is refused with code 19
+
+    def streamer_request(self) -> Request:
+        return Request("/trader/v1/userPreference")
+
+    def streamer_login(self, answer: Any, access_token: str, account: Optional[str], api_url: str) -> StreamerLogin:
+        if isinstance(answer, list):  # the spec's shape; the wire sends an object
+            answer = answer[0] if answer else {}
+        found = answer.get("streamerInfo") if isinstance(answer, dict) else None
+        info = found[0] if isinstance(found, list) and found else found
+        try:
+            return StreamerLogin(
+                info["streamerSocketUrl"],  # a full URL, used as given
+                {"SchwabClientCustomerId": info["schwabClientCustomerId"],
+                 "SchwabClientCorrelId": info["schwabClientCorrelId"]},
+                {"Authorization": access_token, "SchwabClientChannel": info["schwabClientChannel"],
+                 "SchwabClientFunctionId": info["schwabClientFunctionId"]},
+                ACTIVITY_KEY)
+        except (KeyError, TypeError) as exc:
+            raise StreamError(f"Schwab's /trader/v1/userPreference answer lacks streamerInfo ({exc!r}): "
+                              "is the app subscribed to Schwab's Trader API (Market Data Production)?") from None
 
     @staticmethod
     def _headers(app: App) -> dict:

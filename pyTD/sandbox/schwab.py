@@ -12,7 +12,7 @@ import time
 import uuid
 import zlib
 from datetime import date, datetime, timedelta, timezone
-from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market, td
@@ -148,6 +148,20 @@ def id_token(client: str) -> str:
 # -- the provider --------------------------------------------------------------------------------------
 
 
+CHANNEL, FUNCTION_ID = "N9", "APIAPP"
+
+
+def user_preference(user: Any) -> dict:
+    """``GET /trader/v1/userPreference``: an object, as on the wire (fixtures/schwab/userpreference-1.json)."""
+    return {"accounts": [{"accountNumber": user.account, "primaryAccount": True, "type": "BROKERAGE",
+                          "nickName": "Individual", "displayAcctId": f"...{user.account[-3:]}",
+                          "autoPositionEffect": False, "accountColor": "Green"}],
+            "streamerInfo": [{"streamerSocketUrl": user.url, "schwabClientCustomerId": user.customer_id,
+                              "schwabClientCorrelId": user.correl_id, "schwabClientChannel": CHANNEL,
+                              "schwabClientFunctionId": FUNCTION_ID}],
+            "offers": [{"level2Permissions": True, "mktDataPermission": "NP"}]}
+
+
 def errors_reply(status: int, title: str, detail: Optional[str] = None, *, parameter: Optional[str] = None,
                  int_status: bool = False) -> Reply:
     """Schwab's market-data error body ``{"errors": [{"id", "status", "title", "detail", "source"}]}``."""
@@ -197,6 +211,16 @@ class Schwab(Provider):
 
     def not_found(self, path: str) -> Reply:
         return errors_reply(404, "Not Found", f"No endpoint {path}")
+
+    user_info_path = "/trader/v1/userPreference"
+
+    def wire(self) -> Any:
+        from pyTD.sandbox.schwab_stream import SchwabWire
+
+        return SchwabWire()
+
+    def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
+        return json_reply(200, user_preference(streamer.user(client)))
 
     def headers(self) -> Dict[str, str]:
         return {"Schwab-Client-CorrelId": str(uuid.uuid4())}

@@ -26,6 +26,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from pyTD.sandbox.provider import Provider
 from pyTD.sandbox.replies import Reply, error_reply, html_reply
+from pyTD.sandbox.streamer import Streamer
 
 log = logging.getLogger("pyTD.sandbox")
 
@@ -110,11 +111,18 @@ class Sandbox:
         seconds (TD: 120 per 60 s). Off by default.
     rate_window : float
         The sliding window of ``rate_limit``, in seconds.
+    tick_interval, heartbeat_interval : float
+        The streamer's seconds between ticks (each updates every subscribed symbol) and between heartbeats.
+    idle_stop : float
+        The streamer stops a connection without subscriptions after this many seconds (code 30).
 
     Attributes
     ----------
     requests : list of RecordedRequest
         Every request received, in order (including failed ones).
+    streamer : pyTD.sandbox.streamer.Streamer
+        The WebSocket streamer (when websockets is installed): its URL is in the user-info answers
+        (TD ``/v1/userprincipals``, Schwab ``/trader/v1/userPreference``); it also injects faults.
     """
 
     def __init__(
@@ -133,6 +141,9 @@ class Sandbox:
         client_secret: Optional[str] = None,
         rate_limit: Optional[int] = None,
         rate_window: float = 60.0,
+        tick_interval: float = 1.0,
+        heartbeat_interval: float = 10.0,
+        idle_stop: float = 30.0,
     ) -> None:
         self.host = host
         self.port = port
@@ -152,6 +163,8 @@ class Sandbox:
         self._recent: Dict[str, Deque[float]] = collections.defaultdict(collections.deque)
         self._server: Optional[ThreadingHTTPServer] = None
         self._thread: Optional[threading.Thread] = None
+        self.streamer = Streamer(profile.wire(), self.authority, host, tick_interval=tick_interval,
+                                 heartbeat_interval=heartbeat_interval, idle_stop=idle_stop)
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -167,6 +180,7 @@ class Sandbox:
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="pyTD-sandbox",
                                         daemon=True)  # a short poll interval makes stop() quick
         self._thread.start()
+        self.streamer.start()
         log.info("Sandbox listening at %s", self.url)
         return self
 
@@ -174,6 +188,7 @@ class Sandbox:
         """Stop listening and close the port."""
         if self._server is None:
             return
+        self.streamer.stop()
         self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
@@ -344,6 +359,9 @@ class Sandbox:
                 return profile.not_allowed(method)
             if self._over_limit(client):
                 return profile.rate_limited()
+            if path == profile.user_info_path:
+                token = headers["Authorization"].partition(" ")[2].strip()
+                return profile.user_info(query, self.streamer, client, token)
             return profile.answer(path, query)
         if path == "/" and method == "GET":
             return html_reply(200, "pyTD sandbox", f"{profile.title} stand-in. auth_url: {self.auth_url}  "

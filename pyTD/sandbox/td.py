@@ -7,7 +7,7 @@ import re
 import secrets
 import time
 from datetime import date, datetime, timezone
-from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market
@@ -130,6 +130,44 @@ class TD(Provider):
 
     def not_found(self, path: str) -> Reply:
         return error_reply(404, f"No endpoint {path}")
+
+    user_info_path = "/v1/userprincipals"
+
+    def wire(self) -> Any:
+        from pyTD.sandbox.td_stream import TDWire
+
+        return TDWire()
+
+    def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
+        return json_reply(*user_principals(query, streamer.issue(client, access_token), streamer))
+
+
+# -- user principals (td-trading.md §7): where the streamer is, and the credential's parts -------------------
+
+COMPANY, ACCESS, APP_ID, ACL = "AMER", "ACCT", "PYTD", "AKB48"
+
+
+def user_principals(query: Query, token: Any, streamer: Any) -> Answer:
+    """``GET /userprincipals``: the streamer's details only when ``fields`` asks for them, as TD did."""
+    user, fields = token.user, query.get("fields", "").split(",")
+    stamp = datetime.fromtimestamp(token.issued, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
+    account = {"accountId": user.account, "displayName": "pytdsandbox", "accountCdDomainId": user.cd_domain,
+               "company": COMPANY, "segment": COMPANY, "acl": ACL, "authorizations": {
+                   "apex": False, "levelTwoQuotes": True, "stockTrading": True, "marginTrading": True,
+                   "streamingNews": True, "optionTradingLevel": "SPREAD", "streamerAccess": True,
+                   "advancedMargin": True, "scottradeAccount": False}}
+    answer: Dict[str, object] = {
+        "userId": "pytdsandbox", "userCdDomainId": user.cd_domain, "primaryAccountId": user.account,
+        "lastLoginTime": stamp, "tokenExpirationTime": stamp, "loginTime": stamp, "accessLevel": "CUS",
+        "stalePassword": False, "professionalStatus": "NON_PROFESSIONAL", "accounts": [account]}
+    if "streamerConnectionInfo" in fields:
+        answer["streamerInfo"] = {"streamerBinaryUrl": urlsplit(streamer.url).netloc,
+                                  "streamerSocketUrl": urlsplit(streamer.url).netloc, "token": token.name,
+                                  "tokenTimestamp": stamp, "userGroup": ACCESS, "accessLevel": ACCESS, "acl": ACL,
+                                  "appId": APP_ID}
+    if "streamerSubscriptionKeys" in fields:
+        answer["streamerSubscriptionKeys"] = {"keys": [{"key": user.activity_key}]}
+    return 200, answer
 
 
 # -- symbols -------------------------------------------------------------------------------------------

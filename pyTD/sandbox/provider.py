@@ -66,10 +66,6 @@ class Provider:
 
     user_info_path = ""  # the user-info endpoint that says where the streamer is
 
-    def wire(self) -> Any:
-        """The streamer's words (a :class:`pyTD.sandbox.streamer.Wire`)."""
-        raise NotImplementedError
-
     def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
         """The user-info answer, with the streamer's URL and login details."""
         raise NotImplementedError

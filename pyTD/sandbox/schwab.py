@@ -214,10 +214,6 @@ class Schwab(Provider):
 
     user_info_path = "/trader/v1/userPreference"
 
-    def wire(self) -> Any:
-        from pyTD.sandbox.schwab_stream import SchwabWire
-
-        return SchwabWire()
 
     def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
         return json_reply(200, user_preference(streamer.user(client)))

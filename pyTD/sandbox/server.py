@@ -21,7 +21,7 @@ import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Deque, Dict, Iterable, List, Optional
+from typing import Any, Deque, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
 from pyTD.sandbox.provider import Provider
@@ -31,17 +31,19 @@ from pyTD.sandbox.streamer import Streamer
 log = logging.getLogger("pyTD.sandbox")
 
 
-def provider_named(name: str) -> Provider:
-    """The stand-in for ``"td"`` or ``"schwab"`` (any case)."""
+def stand_in(name: str) -> Tuple[Provider, Any]:
+    """The stand-in for ``"td"`` or ``"schwab"`` (any case): its HTTP side and its streamer's words."""
     wanted = str(name).strip().lower()
     if wanted == "td":
         from pyTD.sandbox.td import TD
+        from pyTD.sandbox.td_stream import TDWire
 
-        return TD()
+        return TD(), TDWire()
     if wanted == "schwab":
         from pyTD.sandbox.schwab import Schwab
+        from pyTD.sandbox.schwab_stream import SchwabWire
 
-        return Schwab()
+        return Schwab(), SchwabWire()
     raise ValueError(f"provider must be 'td' or 'schwab', not {name!r}")
 
 
@@ -147,7 +149,8 @@ class Sandbox:
     ) -> None:
         self.host = host
         self.port = port
-        self.profile = profile = provider_named(provider)
+        profile, wire = stand_in(provider)
+        self.profile = profile
         self.authority = profile.authority(
             auth_path=profile.auth_path, auto_approve=auto_approve,
             access_expires_in=profile.access_expires_in if access_expires_in is None else access_expires_in,
@@ -163,7 +166,7 @@ class Sandbox:
         self._recent: Dict[str, Deque[float]] = collections.defaultdict(collections.deque)
         self._server: Optional[ThreadingHTTPServer] = None
         self._thread: Optional[threading.Thread] = None
-        self.streamer = Streamer(profile.wire(), self.authority, host, tick_interval=tick_interval,
+        self.streamer = Streamer(wire, self.authority, host, tick_interval=tick_interval,
                                  heartbeat_interval=heartbeat_interval, idle_stop=idle_stop)
 
     # -- lifecycle ------------------------------------------------------------------------------------

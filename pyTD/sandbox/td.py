@@ -133,10 +133,6 @@ class TD(Provider):
 
     user_info_path = "/v1/userprincipals"
 
-    def wire(self) -> Any:
-        from pyTD.sandbox.td_stream import TDWire
-
-        return TDWire()
 
     def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
         return json_reply(*user_principals(query, streamer.issue(client, access_token), streamer))

@@ -31,6 +31,7 @@ from pyTD.providers.streaming import KINDS, StreamService, field_numbers
 from pyTD.redact import printable
 from pyTD.stream.connection import ONE_STREAM, STOPPED, Connection, Decoder, Dropped, LoginRefused, one_stream, stopped
 from pyTD.stream.services import Catalog, Mailbox, Message, Record, State, reconnected
+from pyTD.stream.sync import Feed
 
 if TYPE_CHECKING:
     from pyTD.client import Client
@@ -580,7 +581,7 @@ class Stream:
         if output_format == "json":
             return records
         columns = {name: KINDS.get(name, "auto") for name in found.fields}
-        return Table(columns, index=found.fields[0]).frame(records.values(), self.api.tz)
+        return Table(found.name, columns, index=found.fields[0]).frame(records.values(), self.api.tz)
 
     async def _records(self, service: StreamService) -> Dict[str, Record]:
         return self._state.records(service)
@@ -602,8 +603,6 @@ class Stream:
         """
         if self._loop is not None and _in_loop(self._loop):
             return self._dispatch(handler)
-        from pyTD.stream.sync import Feed
-
         wanted = [] if service is None else [(service, symbols, fields, venue)]
         with Feed(self, wanted) as feed:
             for message in feed:

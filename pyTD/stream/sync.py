@@ -9,16 +9,24 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Awaitable, Deque, Iterator, List, Optional, Protocol, Sequence, Tuple
 
 from pyTD.checks import Symbols
 from pyTD.stream.services import Message
 
-if TYPE_CHECKING:
-    from pyTD.stream.stream import Stream
-
 Wanted = Tuple[str, Optional[Symbols], Optional[Sequence[Any]], Optional[str]]  # service, symbols, fields, venue
 BATCH = 1000  # messages fetched from the loop's thread at once
+
+
+class Source(Protocol):
+    """What a feed needs of a :class:`~pyTD.stream.Stream` (which imports this module, not the reverse)."""
+
+    def open(self) -> Awaitable[Any]: ...
+    def subscribe(self, service: str, symbols: Optional[Symbols] = None, fields: Optional[Sequence[Any]] = None, *,
+                  venue: Optional[str] = None) -> Awaitable[Any]: ...
+    def next_batch(self, most: int = ...) -> Awaitable[List[Message]]: ...
+    def state(self, service: str, output_format: str = "json", *, venue: Optional[str] = None) -> Any: ...
+    def close(self) -> Awaitable[Any]: ...
 
 
 class Feed(Iterator[Message]):
@@ -28,7 +36,7 @@ class Feed(Iterator[Message]):
     an error or :meth:`close` logs out and ends the thread; so does leaving a ``with`` block.
     """
 
-    def __init__(self, stream: Stream, wanted: Sequence[Wanted]) -> None:
+    def __init__(self, stream: Source, wanted: Sequence[Wanted]) -> None:
         self.stream = stream
         self._wanted = list(wanted)
         self._loop: Optional[asyncio.AbstractEventLoop] = None

@@ -326,3 +326,36 @@ def unlock(fd: int) -> None:
         fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def take_lock(directory: str, name: str, timeout: float) -> Any:
+    """Lock the file ``name`` in ``directory`` for this process; release it with :func:`release_lock`.
+
+    POSIX: ``flock`` through :meth:`PrivateDir.lock`. Windows has no ``flock``: filelock (a Windows-only
+    dependency) does it there.
+
+    Raises
+    ------
+    CacheError
+        If another process holds the lock for ``timeout`` seconds, or the lock file is not ours.
+    """
+    if POSIX:
+        with PrivateDir(directory) as private:
+            return private.lock(name, timeout)
+    from filelock import FileLock, Timeout
+
+    path = os.path.join(directory, name)
+    held = FileLock(path, timeout=timeout)
+    try:
+        held.acquire()
+    except Timeout:
+        raise lock_timeout(path, timeout) from None
+    return held
+
+
+def release_lock(held: Any) -> None:
+    """Release a lock taken with :func:`take_lock`."""
+    if POSIX:
+        unlock(held)
+    else:
+        held.release()

@@ -16,7 +16,7 @@ from pyTD import config
 from pyTD.cache.base import TokenCache
 from pyTD.cache.format import Tokens, aside_name, encode
 from pyTD.exceptions import CacheError
-from pyTD.private import POSIX, PrivateDir, lock_timeout, make_private_dirs, unlock
+from pyTD.private import PrivateDir, make_private_dirs, release_lock, take_lock
 
 log = logging.getLogger("pyTD")
 
@@ -170,7 +170,7 @@ class _Lock:
         cache._thread_lock.acquire()
         try:
             if cache._lock_depth == 0:
-                cache._lock_fd = _lock_file(cache)
+                cache._lock_fd = take_lock(cache.config_dir, os.path.basename(cache.lock_path), cache.lock_timeout)
             cache._lock_depth += 1
         except BaseException:
             cache._thread_lock.release()
@@ -183,25 +183,7 @@ class _Lock:
         try:
             if cache._lock_depth == 0:
                 held, cache._lock_fd = cache._lock_fd, None
-                if POSIX:
-                    unlock(held)
-                else:
-                    held.release()
+                release_lock(held)
         finally:
             cache._thread_lock.release()
-
-
-def _lock_file(cache: DiskCache) -> Any:
-    if POSIX:
-        with PrivateDir(cache.config_dir) as directory:
-            return directory.lock(os.path.basename(cache.lock_path), cache.lock_timeout)
-    from filelock import FileLock, Timeout  # Windows: no flock
-
-    held = FileLock(cache.lock_path, timeout=cache.lock_timeout)
-    try:
-        held.acquire()
-    except Timeout:
-        raise lock_timeout(cache.lock_path, cache.lock_timeout) from None
-    return held
-
 

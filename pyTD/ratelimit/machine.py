@@ -12,10 +12,8 @@ import threading
 import time
 from typing import Any, List
 
-from filelock import FileLock, Timeout
-
 from pyTD.exceptions import StoreError
-from pyTD.private import PrivateDir, make_private_dirs
+from pyTD.private import PrivateDir, make_private_dirs, release_lock, take_lock
 from pyTD.ratelimit import SharedWindow
 
 FILENAME = "ratelimit.sqlite3"
@@ -77,7 +75,7 @@ class MachineLimiter(SharedWindow):
                     raise
                 db.execute("COMMIT")
                 return wait
-            except (sqlite3.Error, Timeout) as exc:
+            except sqlite3.Error as exc:
                 raise StoreError(f"The rate-limit store {self.path} failed: {exc}") from None
 
     def _record(self, db: Any, span: float) -> float:
@@ -95,11 +93,14 @@ class MachineLimiter(SharedWindow):
             if self._db is not None:
                 _inherited.append(self._db)
             # Switching to WAL and creating the table deadlock when processes do it at once: one at a time.
-            with FileLock(self.path + ".lock", timeout=LOCK_TIMEOUT, mode=0o600):
+            held = take_lock(os.path.dirname(self.path), FILENAME + ".lock", LOCK_TIMEOUT)
+            try:
                 db = sqlite3.connect(self.path, timeout=LOCK_TIMEOUT, isolation_level=None,
                                      check_same_thread=False)
                 db.execute("PRAGMA journal_mode=WAL")  # readers and the one writer do not block each other
                 db.executescript(_SCHEMA)
+            finally:
+                release_lock(held)
             db.execute("PRAGMA synchronous=OFF")  # the window is not worth an fsync per request
             self._db, self._pid = db, os.getpid()
         return self._db

@@ -212,6 +212,8 @@ def _history(args: argparse.Namespace) -> int:
     client = _client(args)
     candles = get_price_history(args.symbol, args.period_type, args.period, args.frequency_type, args.frequency,
                                 args.start, args.end, api=client, errors="raise")
+    if not isinstance(candles, list):  # several symbols ("AAPL MSFT") give a dict of lists
+        raise ValueError("history shows one symbol at a time")
     shown = candles[-args.rows:] if args.rows > 0 else candles
     more = f", the last {len(shown)}" if len(shown) < len(candles) else ""
     print(f"{args.symbol.upper()}: {len(candles)} candles{more}:")

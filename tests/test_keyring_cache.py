@@ -108,7 +108,7 @@ def test_missing_keyring_names_the_extra(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "keyring", None)
-    with pytest.raises(ImportError, match=r"pyTD\[keyring\]"):
+    with pytest.raises(ImportError, match=r"pytd-client\[keyring\]"):
         KeyringCache()
 
 

@@ -199,7 +199,7 @@ class Schwab(Provider):
     def instruments_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         return self.instrument_found(answer)
 
-    def merge_instruments(self, answers: List[Any]) -> Any:
+    def merge_instruments(self, answers: List[Any]) -> Dict[str, Any]:
         return {"instruments": [item for answer in answers for item in _instruments(answer)]}
 
     def instrument_request(self, cusip: str) -> Request:
@@ -209,7 +209,7 @@ class Schwab(Provider):
         return super().instrument_found(_instruments(answer))
 
     @staticmethod
-    def _headers(app: App) -> dict:
+    def _headers(app: App) -> Dict[str, str]:
         headers = basic_auth(app.client_id, app.secret or "")
         headers["Accept"] = "application/json"
         return headers

@@ -52,10 +52,16 @@ FLAGS = {
 
 def command_line_words(message: str) -> str:
     """A library message in the command line's words: ``period_type`` and ``period=`` become ``--period-type``
-    and ``--period`` (plain words such as "period" stay)."""
+    and ``--period``, ``period_type='month'`` becomes ``--period-type 'month'`` (plain words such as "period"
+    stay)."""
     names = "|".join(sorted(FLAGS, key=len, reverse=True))
-    return re.sub(r"\b(" + names + r")\b(=?)",
-                  lambda m: FLAGS[m.group(1)] if m.group(2) or "_" in m.group(1) else m.group(0), message)
+
+    def flag(m: re.Match[str]) -> str:
+        if not (m.group(2) or "_" in m.group(1)):
+            return m.group(0)
+        return FLAGS[m.group(1)] + (" " if m.group(2) and m.group(3) else "")
+
+    return re.sub(r"\b(" + names + r")\b(=?)(?=([^\s,.;:)]?))", flag, message)
 
 
 def _hint(exc: Exception, args: argparse.Namespace) -> str:

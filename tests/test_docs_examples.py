@@ -155,7 +155,13 @@ def keychain():
 
 def free_ports(code: str, ports: dict) -> str:
     """``code`` with each loopback port replaced by a free one (the same one wherever it recurs on the page)."""
-    return LOOPBACK_PORT.sub(lambda m: f"{m.group(1)}:{ports.setdefault(m.group(2), free_port())}", code)
+
+    def free(m: re.Match) -> str:
+        if m.group(2) not in ports:
+            ports[m.group(2)] = free_port()
+        return f"{m.group(1)}:{ports[m.group(2)]}"
+
+    return LOOPBACK_PORT.sub(free, code)
 
 
 @pytest.mark.parametrize("page,provider", CASES)

@@ -5,7 +5,7 @@ available here (``pyTD.get_quotes``) and as methods of ``api``.
 """
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -22,6 +22,17 @@ FUNCTIONS = {
     "get_instrument": "pyTD.instruments",
 }
 __all__ = sorted(FUNCTIONS)
+
+if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time __getattr__ imports on first use
+    from pyTD.instruments import get_instrument as get_instrument
+    from pyTD.instruments import get_instruments as get_instruments
+    from pyTD.market import get_fundamentals as get_fundamentals
+    from pyTD.market import get_market_hours as get_market_hours
+    from pyTD.market import get_movers as get_movers
+    from pyTD.market import get_option_chains as get_option_chains
+    from pyTD.market import get_option_expirations as get_option_expirations
+    from pyTD.market import get_price_history as get_price_history
+    from pyTD.market import get_quotes as get_quotes
 
 # A library installs no handlers of its own; the application decides where logs go.
 logging.getLogger("pyTD").addHandler(logging.NullHandler())

@@ -52,10 +52,16 @@ FLAGS = {
 
 def command_line_words(message: str) -> str:
     """A library message in the command line's words: ``period_type`` and ``period=`` become ``--period-type``
-    and ``--period`` (plain words such as "period" stay)."""
+    and ``--period``, ``period_type='month'`` becomes ``--period-type 'month'`` (plain words such as "period"
+    stay)."""
     names = "|".join(sorted(FLAGS, key=len, reverse=True))
-    return re.sub(r"\b(" + names + r")\b(=?)",
-                  lambda m: FLAGS[m.group(1)] if m.group(2) or "_" in m.group(1) else m.group(0), message)
+
+    def flag(m: re.Match[str]) -> str:
+        if not (m.group(2) or "_" in m.group(1)):
+            return m.group(0)
+        return FLAGS[m.group(1)] + (" " if m.group(2) and m.group(3) else "")
+
+    return re.sub(r"\b(" + names + r")\b(=?)(?=([^\s,.;:)]?))", flag, message)
 
 
 def _hint(exc: Exception, args: argparse.Namespace) -> str:
@@ -251,6 +257,8 @@ def _history(args: argparse.Namespace) -> int:
     client = _client(args)
     candles = get_price_history(args.symbol, args.period_type, args.period, args.frequency_type, args.frequency,
                                 args.start, args.end, api=client, errors="raise")
+    if not isinstance(candles, list):  # several symbols ("AAPL MSFT") give a dict of lists
+        raise ValueError("history shows one symbol at a time")
     shown = candles[-args.rows:] if args.rows > 0 else candles
     more = f", the last {len(shown)}" if len(shown) < len(candles) else ""
     print(f"{args.symbol.upper()}: {len(candles)} candles{more}:")

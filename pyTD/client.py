@@ -11,7 +11,7 @@ import os
 import sys
 import threading
 import time
-from typing import Any, ContextManager, Optional, Union
+from typing import Any, ContextManager, Optional, Tuple, Union
 from urllib.parse import unquote
 
 import requests
@@ -281,13 +281,18 @@ class Client:
                 return token
             if self.refresh_valid:
                 self._refresh()
-                return self.cache.access_token.token
+                return self._stored_access()
         # Logging in takes minutes: never while holding the lock.
         if not _interactive():
             raise AuthorizationError("Not logged in (no valid tokens): run "
                                      f"`python -m pyTD login --provider {self.provider}`")
         self.login()
-        return self.cache.access_token.token
+        return self._stored_access()
+
+    def _stored_access(self) -> str:
+        """The access token a refresh or a login has just stored."""
+        token: Token = self.cache.access_token
+        return token.token
 
     def _refresh(self) -> None:
         refresh = self.cache.refresh_token
@@ -373,7 +378,7 @@ def _interactive() -> bool:
 
 
 _default: Optional[Client] = None
-_default_settings: Optional[tuple] = None
+_default_settings: Optional[Tuple[Optional[str], ...]] = None
 _default_lock = threading.Lock()
 
 

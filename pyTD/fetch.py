@@ -13,6 +13,8 @@ from pyTD.exceptions import ResourceNotFound
 from pyTD.frames import Table, pandas
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from pyTD.providers.base import Request
 
 log = logging.getLogger("pyTD")
@@ -66,7 +68,7 @@ def delegate(function: Callable[..., Any], client: Client, *args: Any, **kwargs:
     return function(*args, api=client, **kwargs)
 
 
-def to_frame(table: Table, rows: Iterable[Dict[str, Any]], td: Client) -> Any:
+def to_frame(table: Table, rows: Iterable[Dict[str, Any]], td: Client) -> pd.DataFrame:
     """``rows`` as the table's DataFrame, with the provider's own columns, times in the client's time zone."""
     return table.frame(rows, td.tz, td.profile.tables.get(table.name))
 
@@ -76,7 +78,7 @@ def send(td: Client, request: Request) -> Any:
     return td.request("GET", request.path, params=request.params)
 
 
-def params(**values: Any) -> dict:
+def params(**values: Any) -> Dict[str, Any]:
     """Only the parameters that were given; booleans as the providers spell them."""
     return {key: _wire(value) for key, value in values.items() if value is not None}
 

@@ -54,7 +54,9 @@ class Table:
 
     def frame(self, records: Iterable[Mapping[str, Any]], tz: tzinfo, extra: Optional[Extra] = None) -> pd.DataFrame:
         """A DataFrame of ``records``; ``extra`` are the provider's own columns of this table."""
-        pd = pandas()
+        pandas()  # or a clear ImportError
+        import pandas as pd
+
         always, sometimes = extra or ({}, {})
         kinds = {**sometimes, **self.optional, **always, **self.columns}
         rows = list(records)
@@ -68,7 +70,7 @@ class Table:
         data = {}
         for name in names:
             kind = kinds.get(name, "auto")
-            data[name] = convert(pd, [row.get(name) for row in rows], kind, tz)
+            data[name] = convert([row.get(name) for row in rows], kind, tz)
         frame = pd.DataFrame(data, columns=names)
         if self.index is not None:
             frame = frame.set_index(self.index)
@@ -84,30 +86,38 @@ def pandas() -> Any:
     return pandas
 
 
-def convert(pd: Any, values: List[Any], kind: str, tz: tzinfo) -> pd.Series:
+def convert(values: List[Any], kind: str, tz: tzinfo) -> pd.Series:
     """One column of values as a Series of ``kind``."""
-    return _CONVERTERS.get(kind, _auto)(pd, values, tz)
+    return _CONVERTERS.get(kind, _auto)(values, tz)
 
 
-def _text(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+def _text(values: List[Any], tz: tzinfo) -> pd.Series:
+    import pandas as pd
+
     return pd.Series(values, dtype="object")
 
 
-def _float(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+def _float(values: List[Any], tz: tzinfo) -> pd.Series:
+    import pandas as pd
+
     return pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
 
 
-def _int(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
-    return _float(pd, values, tz).round().astype("Int64")
+def _int(values: List[Any], tz: tzinfo) -> pd.Series:
+    return _float(values, tz).round().astype("Int64")
 
 
-def _bool(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+def _bool(values: List[Any], tz: tzinfo) -> pd.Series:
+    import pandas as pd
+
     return pd.Series([v if isinstance(v, bool) else None for v in values], dtype="boolean")
 
 
-def _time(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+def _time(values: List[Any], tz: tzinfo) -> pd.Series:
+    import pandas as pd
+
     column = pd.Series(values, dtype="object")
-    result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
+    result: pd.Series[pd.Timestamp] = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
     numbers, texts = _split(column)
     numbers = numbers[numbers != 0]
     if len(numbers):
@@ -120,7 +130,9 @@ def _time(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
     return result.dt.tz_convert(tz)
 
 
-def _day(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+def _day(values: List[Any], tz: tzinfo) -> pd.Series:
+    import pandas as pd
+
     column = pd.Series(values, dtype="object")
     result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
     numbers, texts = _split(column)
@@ -145,10 +157,12 @@ def _split(column: pd.Series) -> Any:
     return numbers, column[is_text].astype(str)
 
 
-def _auto(pd: Any, values: List[Any], tz: tzinfo) -> pd.Series:
+def _auto(values: List[Any], tz: tzinfo) -> pd.Series:
+    import pandas as pd
+
     return pd.Series(values)
 
 
-_CONVERTERS: Dict[str, Callable[[Any, List[Any], tzinfo], Any]] = {
+_CONVERTERS: Dict[str, Callable[[List[Any], tzinfo], pd.Series]] = {
     "str": _text, "obj": _text, "float": _float, "int": _int, "bool": _bool, "time": _time, "day": _day,
 }

@@ -126,7 +126,7 @@ def parse_token_response(payload: Any, now: Optional[float] = None, *, refresh_i
         if payload.get("refresh_token"):
             lifetime = payload.get("refresh_token_expires_in", refresh_expires_in)
             issued = now if refresh_issued is None else refresh_issued
-            refresh = Token(payload["refresh_token"], issued, lifetime)  # type: ignore[arg-type]
+            refresh = Token(payload["refresh_token"], issued, lifetime)
     except (KeyError, TypeError, ValueError, AttributeError):
         # Never echo the payload: it may hold a token.
         raise ServerError("The token endpoint answered without a usable access token (a token or its "

@@ -169,9 +169,9 @@ def test_unwritable_directory_is_a_cache_error(tmp_path):
 def test_lock_timeout_names_the_lock_file(tmp_path):
     cache = DiskCache(str(tmp_path), lock_timeout=0.2)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pyTD.private import acquire_lock;"
-         "held = acquire_lock(sys.argv[1], sys.argv[2], 5); print('held', flush=True); time.sleep(30)",
-         str(tmp_path), os.path.basename(cache.lock_path)], stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-c", "import fcntl, sys, time; f = open(sys.argv[1], 'a');"
+         "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)",
+         cache.lock_path], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(CacheError, match="tokens.json.lock"):

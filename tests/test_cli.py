@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from pyTD.cli import main, quote_table
+from pyTD.cli import command_line_words, main, quote_table
 from pyTD.sandbox import HeadlessBrowser
 
 from .conftest import CLIENT_SECRET, CONSUMER_KEY, WIRE, td_only
@@ -187,6 +187,13 @@ def test_usage_errors_exit_2(capsys):
     with pytest.raises(SystemExit) as info:
         main(["no-such-command"])
     assert info.value.code == 2
+
+
+def test_library_words_become_flags_with_their_values_apart():
+    assert command_line_words("pass period_type='month' or frequency_type 'daily'") == \
+        "pass --period-type 'month' or --frequency-type 'daily'"
+    assert command_line_words("period must be 1; start_date= and period= are refused") == \
+        "period must be 1; --start and --period are refused"
 
 
 def test_quote_table_formats_missing_fields():

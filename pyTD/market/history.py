@@ -13,7 +13,6 @@ from pyTD.fetch import (
     check_errors,
     check_output_format,
     client,
-    pandas,
     params,
     progress_bar,
     send,
@@ -130,7 +129,9 @@ def get_price_history(
         frames = {symbol: candles_frame(rows, td.tz, daily) for symbol, rows in candles.items()}
         if len(wanted) == 1:
             return frames[wanted[0]]
-        return pandas().concat(frames, axis=1, names=["symbol", "field"])
+        import pandas as pd
+
+        return pd.concat(frames, axis=1, names=["symbol", "field"])
     return candles[wanted[0]] if len(wanted) == 1 else candles
 
 
@@ -168,7 +169,9 @@ def candles_frame(candles: Candles, tz: tzinfo, daily: bool = False) -> pd.DataF
     if daily:
         from zoneinfo import ZoneInfo
 
-        days = frame.index.tz_convert(ZoneInfo(MARKET_ZONE)).normalize().tz_localize(None)
+        import pandas as pd
+
+        days = pd.DatetimeIndex(frame.index).tz_convert(ZoneInfo(MARKET_ZONE)).normalize().tz_localize(None)
         frame.index = days.tz_localize(tz).rename("datetime")
     return frame
 

@@ -179,7 +179,7 @@ class Provider:
         """The instruments of a search answer, by symbol."""
         raise NotImplementedError
 
-    def merge_instruments(self, answers: List[Any]) -> Any:
+    def merge_instruments(self, answers: List[Any]) -> Dict[str, Any]:
         """Several search answers as one, in the provider's shape."""
         raise NotImplementedError
 
@@ -190,7 +190,12 @@ class Provider:
     def instrument_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         """The instrument(s) of a CUSIP lookup, by symbol."""
         items = answer if isinstance(answer, list) else [answer]
-        return {item.get("symbol") or item.get("cusip"): item for item in items if isinstance(item, dict)}
+        found = {}
+        for item in items:
+            key = item.get("symbol") or item.get("cusip") if isinstance(item, dict) else None
+            if key:
+                found[str(key)] = item
+        return found
 
     def index_name(self, index: str, accepted: Sequence[str]) -> str:
         """An index name as this provider spells it: other providers' names and a missing ``$`` are fine."""

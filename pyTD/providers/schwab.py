@@ -251,7 +251,7 @@ class Schwab(Provider):
     def instruments_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         return self.instrument_found(answer)
 
-    def merge_instruments(self, answers: List[Any]) -> Any:
+    def merge_instruments(self, answers: List[Any]) -> Dict[str, Any]:
         return {"instruments": [item for answer in answers for item in _instruments(answer)]}
 
     def instrument_request(self, cusip: str) -> Request:
@@ -272,7 +272,7 @@ class Schwab(Provider):
         if isinstance(answer, list):  # the spec's shape; the wire sends an object
             answer = answer[0] if answer else {}
         found = answer.get("streamerInfo") if isinstance(answer, dict) else None
-        info = found[0] if isinstance(found, list) and found else found
+        info: Any = found[0] if isinstance(found, list) and found else found
         try:
             return StreamerLogin(
                 info["streamerSocketUrl"],  # a full URL, used as given
@@ -286,7 +286,7 @@ class Schwab(Provider):
                               "is the app subscribed to Schwab's Trader API (Market Data Production)?") from None
 
     @staticmethod
-    def _headers(app: App) -> dict:
+    def _headers(app: App) -> Dict[str, str]:
         headers = basic_auth(app.client_id, app.secret or "")
         headers["Accept"] = "application/json"
         return headers

@@ -134,7 +134,7 @@ class TD(Provider):
     def instruments_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         return self.quotes_found(answer)  # the same {SYMBOL: {...}} map
 
-    def merge_instruments(self, answers: List[Any]) -> Any:
+    def merge_instruments(self, answers: List[Any]) -> Dict[str, Any]:
         return {symbol: info for answer in answers for symbol, info in (answer or {}).items()}
 
     def instrument_request(self, cusip: str) -> Request:

@@ -105,7 +105,7 @@ class HeadlessBrowser:
         return f"<HeadlessBrowser approve={self.approve} visited={len(self.history)}>"
 
 
-def page(url: str) -> tuple:
+def page(url: str) -> Tuple[str, Optional[str], Optional[int], str]:
     """A URL without its query: the login page is the same page whatever it was asked."""
     parts = urlsplit(url)
     return parts.scheme, parts.hostname, parts.port, parts.path

@@ -15,7 +15,7 @@ import math
 import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
-from typing import Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,7 @@ class Security:
     dividend: float = 0.0  # yearly, per share
 
 
-def _universe(rows: Iterable[tuple]) -> Dict[str, Security]:
+def _universe(rows: Iterable[Tuple[Any, ...]]) -> Dict[str, Security]:
     return {row[0]: Security(*row) for row in rows}
 
 
@@ -229,12 +229,12 @@ MAX_CANDLES = 20000
 
 
 def candles(symbol: str, start: float, end: float, frequency_type: str, frequency: int,
-            extended: bool) -> List[dict]:
+            extended: bool) -> List[Dict[str, Any]]:
     """Candles on weekdays only; minute candles within the (extended) session, times in UTC."""
     step = STEP[frequency_type] * frequency
     first = start - start % step if frequency_type == "minute" else start - start % 86400 + 5 * 3600
     opens, closes = (9 * 3600, 24 * 3600) if extended else (13.5 * 3600, 20 * 3600)
-    found = []
+    found: List[Dict[str, Any]] = []
     t = first if first >= start else first + step
     while t <= end and len(found) < MAX_CANDLES:
         moment = datetime.fromtimestamp(t, timezone.utc)
@@ -244,7 +244,7 @@ def candles(symbol: str, start: float, end: float, frequency_type: str, frequenc
     return found
 
 
-def candle(symbol: str, t: float, step: float) -> dict:
+def candle(symbol: str, t: float, step: float) -> Dict[str, Any]:
     places = digits(UNIVERSE[symbol])
     open_, close = price_at(symbol, t), price_at(symbol, t + step)
     spread = abs(close - open_) * 0.5 + open_ * 0.001
@@ -413,7 +413,7 @@ def named_security(symbols: Mapping[str, Security], symbol: str, today: date) ->
     return found
 
 
-def black_scholes(call: bool, s: float, k: float, t: float, sigma: float, r: float) -> tuple:
+def black_scholes(call: bool, s: float, k: float, t: float, sigma: float, r: float) -> Tuple[float, ...]:
     """Price and greeks (theta per day, vega and rho per point) of a European option."""
     root = sigma * math.sqrt(t)
     d1 = (math.log(s / k) + (r + sigma * sigma / 2) * t) / root
@@ -491,7 +491,7 @@ def movers(members: Iterable[str], time_ms: int) -> List[Quote]:
 # market -> product -> (product name, exchange, category, {session: [(start, end, days after the date)]})
 # New York local times, from TD's recorded hours (fixtures/td/hours-*.json).
 FUTURE_SESSIONS = {"preMarket": [("17:45", "18:00", 0)], "regularMarket": [("18:00", "17:15", 1)]}
-PRODUCTS: Dict[str, Dict[str, tuple]] = {
+PRODUCTS: Dict[str, Dict[str, Tuple[Any, ...]]] = {
     "EQUITY": {"EQ": ("equity", "NULL", "NULL", {
         "preMarket": [("07:00", "09:30", 0)], "regularMarket": [("09:30", "16:00", 0)],
         "postMarket": [("16:00", "20:00", 0)]})},
@@ -515,7 +515,7 @@ def is_open(day: date) -> bool:
     return day.weekday() < 5
 
 
-def session_hours(sessions: Dict[str, list], day: date) -> Dict[str, List[Dict[str, str]]]:
+def session_hours(sessions: Dict[str, List[Tuple[str, str, int]]], day: date) -> Dict[str, List[Dict[str, str]]]:
     """``{"regularMarket": [{"start": "2024-10-18T09:30:00-04:00", "end": ...}]}`` for ``day``."""
     offset = new_york_offset(day)
     return {name: [{"start": f"{day.isoformat()}T{start}:00{offset}",

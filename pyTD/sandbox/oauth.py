@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Dict, Iterable, Mapping, Optional, Union
+from typing import Any, Dict, Iterable, Mapping, Optional, Union
 from urllib.parse import quote
 
 from pyTD.sandbox.replies import Reply, error_reply, json_reply, login_page, redirect
@@ -200,7 +200,7 @@ class Authority:
     def new_refresh(self) -> str:
         raise NotImplementedError
 
-    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> dict:
+    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> Dict[str, Any]:
         """The success body; ``login`` tells a code exchange from a refresh."""
         raise NotImplementedError
 

@@ -117,7 +117,7 @@ class SchwabAuthority(Authority):
     def new_refresh(self) -> str:
         return f"{secrets.token_urlsafe(48)}@"  # the shape of Schwab's refresh tokens is unconfirmed
 
-    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> dict:
+    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> Dict[str, Any]:
         return {"expires_in": self.access_expires_in, "token_type": "Bearer", "scope": SCOPE,
                 "refresh_token": refresh, "access_token": access, "id_token": id_token(client)}
 
@@ -151,7 +151,7 @@ def id_token(client: str) -> str:
 CHANNEL, FUNCTION_ID = "N9", "APIAPP"
 
 
-def user_preference(user: Any) -> dict:
+def user_preference(user: Any) -> Dict[str, Any]:
     """``GET /trader/v1/userPreference``: an object, as on the wire (fixtures/schwab/userpreference-1.json)."""
     return {"accounts": [{"accountNumber": user.account, "primaryAccount": True, "type": "BROKERAGE",
                           "nickName": "Individual", "displayAcctId": f"...{user.account[-3:]}",
@@ -316,11 +316,11 @@ def quote_one(query: Query, symbol: str) -> Answer:
     return 200, {symbol.strip().upper(): only(quote_of(item, stamp), fields)}
 
 
-def only(response: dict, fields: Tuple[str, ...]) -> dict:
+def only(response: Dict[str, Any], fields: Tuple[str, ...]) -> Dict[str, Any]:
     return {name: value for name, value in response.items() if name not in FIELDS or name in fields}
 
 
-def quote_of(item: Union[Security, Option], stamp: int) -> dict:
+def quote_of(item: Union[Security, Option], stamp: int) -> Dict[str, Any]:
     if isinstance(item, Option):
         return option_quote(item, stamp)
     q = market.quote(item, stamp)
@@ -372,7 +372,7 @@ def quote_of(item: Union[Security, Option], stamp: int) -> dict:
                         "regularMarketTradeTime": stamp}}
 
 
-def future_blocks(security: Security, q: market.Quote, prices: dict, code: str, name: str) -> dict:
+def future_blocks(security: Security, q: market.Quote, prices: Dict[str, Any], code: str, name: str) -> Dict[str, Any]:
     active, expires = market.front_month(security.symbol, today_of(q.time_ms))
     tick = market.FUTURE_TICKS[security.symbol]
     multiplier = market.FUTURE_MULTIPLIERS[security.symbol]
@@ -389,7 +389,7 @@ def future_blocks(security: Security, q: market.Quote, prices: dict, code: str, 
                           "product": security.symbol}}
 
 
-def option_quote(c: Option, stamp: int) -> dict:
+def option_quote(c: Option, stamp: int) -> Dict[str, Any]:
     day = c.expiration
     return {"assetMainType": "OPTION", "realtime": True, "ssid": ssid(option_symbol(c)), "symbol": option_symbol(c),
             "quote": {"52WeekHigh": round(c.value * 2, 2), "52WeekLow": round(c.value / 2, 2), "askPrice": c.ask,
@@ -424,7 +424,7 @@ def expiration_type(day: date) -> str:
     return "S" if market.is_monthly(day) else "W"
 
 
-def fundamental(security: Security, q: market.Quote) -> dict:
+def fundamental(security: Security, q: market.Quote) -> Dict[str, Any]:
     """The quote's ``fundamental`` block (fixtures/schwab/quotes-1.json): dividend dates only for payers."""
     numbers = market.fundamentals(security)
     today = today_of(q.time_ms) if q.time_ms else date.today()
@@ -529,10 +529,11 @@ def movers(query: Query, index: str) -> Answer:
     one_of(query, "frequency", FREQUENCIES, "0")
     rows = members(index, now_ms())
     total = sum(row[4] for row in rows)
-    items = [{"description": description, "volume": volume, "lastPrice": last, "netChange": change,
-              "marketShare": round(volume / total * 100, 2) if total else 0.0, "totalVolume": total,
-              "trades": volume // 83, "netPercentChange": round(change / (last - change), 4) if last != change
-              else 0.0, "symbol": symbol} for symbol, description, last, change, volume in rows]
+    items: List[Dict[str, Any]] = [
+        {"description": description, "volume": volume, "lastPrice": last, "netChange": change,
+         "marketShare": round(volume / total * 100, 2) if total else 0.0, "totalVolume": total,
+         "trades": volume // 83, "netPercentChange": round(change / (last - change), 4) if last != change
+         else 0.0, "symbol": symbol} for symbol, description, last, change, volume in rows]
     if sort == "PERCENT_CHANGE_UP":
         items = sorted((i for i in items if i["netChange"] > 0), key=lambda i: i["netPercentChange"], reverse=True)
     elif sort == "PERCENT_CHANGE_DOWN":
@@ -571,7 +572,7 @@ def market_one(query: Query, name: str) -> Answer:
     return 200, {name: products(name, hours_day(query))}
 
 
-def products(name: str, day: date) -> dict:
+def products(name: str, day: date) -> Dict[str, Any]:
     """Schwab's hours (fixtures/schwab/markets-*.json): no exchange or category; no sessions when closed."""
     found = {}
     for product, (title, _, _, sessions) in market.PRODUCTS[name.upper()].items():
@@ -609,7 +610,7 @@ def chains(query: Query) -> Answer:
     stamp = now_ms()
     found = market.chain(security, contract_type=contract_type or "ALL", range_=range_ or "ALL",
                          exp_month=exp_month or "ALL", time_ms=stamp, **options)
-    maps: Dict[str, Dict[str, dict]] = {"CALL": {}, "PUT": {}}
+    maps: Dict[str, Dict[str, Dict[str, Any]]] = {"CALL": {}, "PUT": {}}
     for put_call, by_day in found.contracts.items():
         for day, strikes in by_day.items():
             maps[put_call][f"{day.isoformat()}:{(day - today_of(stamp)).days}"] = {
@@ -627,7 +628,7 @@ def chains(query: Query) -> Answer:
     return 200, chain
 
 
-def contract(c: Option, stamp: int) -> dict:
+def contract(c: Option, stamp: int) -> Dict[str, Any]:
     """A chain contract in the keys of Schwab's real chains (TD's words, not the spec's)."""
     high52, low52 = round(c.value * 2, 2), round(c.value / 2, 2)
     return {
@@ -671,12 +672,12 @@ def expiration_chain(query: Query) -> Answer:
 PROJECTIONS = ("symbol-search", "symbol-regex", "desc-search", "desc-regex", "search", "fundamental")
 
 
-def instrument(security: Security) -> dict:
+def instrument(security: Security) -> Dict[str, Any]:
     return {"cusip": security.cusip, "symbol": security.symbol, "description": security.description,
             "exchange": security.exchange, "assetType": security.asset_type}
 
 
-def instrument_fundamental(security: Security) -> dict:
+def instrument_fundamental(security: Security) -> Dict[str, Any]:
     """The 56 keys of ``fundamental`` in fixtures/schwab/instruments-1.json."""
     numbers = market.fundamentals(security)
     today = date.today()
@@ -708,7 +709,7 @@ def instrument_by_cusip(query: Query, cusip: str) -> Answer:
 
 
 Answer = Tuple[int, object]
-ROUTES: List[Tuple[re.Pattern, Callable[..., Answer]]] = [
+ROUTES: List[Tuple[re.Pattern[str], Callable[..., Answer]]] = [
     (re.compile(r"quotes"), quotes),
     (re.compile(r"([^/]+)/quotes"), quote_one),
     (re.compile(r"pricehistory"), price_history),

@@ -74,7 +74,7 @@ class TDAuthority(Authority):
     def new_refresh(self) -> str:
         return opaque(96)
 
-    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> dict:
+    def token_payload(self, client: str, access: str, refresh: Optional[str], login: bool) -> Dict[str, Any]:
         payload = {"access_token": access, "token_type": "Bearer", "expires_in": self.access_expires_in,
                    "scope": SCOPE}
         if refresh is not None:
@@ -243,7 +243,7 @@ def quote_one(query: Query, symbol: str) -> Answer:
     return quotes({"symbol": symbol})
 
 
-def quote(security: Security, stamp: int) -> dict:
+def quote(security: Security, stamp: int) -> Dict[str, Any]:
     """TD's flat quote, with the fields of its asset type (fixtures/td/quotes-1.json)."""
     q = market.quote(security, stamp)
     code, name = EXCHANGES[security.exchange]
@@ -277,7 +277,7 @@ def quote(security: Security, stamp: int) -> dict:
     }
 
 
-def forex_or_future_quote(security: Security, q: market.Quote, code: str, name: str) -> dict:
+def forex_or_future_quote(security: Security, q: market.Quote, code: str, name: str) -> Dict[str, Any]:
     """The ``...InDouble`` fields TD used for forex (recorded) and futures (TD's documentation)."""
     stamp = q.time_ms
     prices = {"bidPriceInDouble": q.bid, "askPriceInDouble": q.ask, "lastPriceInDouble": q.last,
@@ -304,7 +304,7 @@ def forex_or_future_quote(security: Security, q: market.Quote, code: str, name: 
             "futureExpirationDate": expiration_ms(expires), "delayed": False}
 
 
-def option_quote(contract: Option, stamp: int) -> dict:
+def option_quote(contract: Option, stamp: int) -> Dict[str, Any]:
     """An option's quote (the fields of ``MSFT_061821P65`` in fixtures/td/quotes-1.json)."""
     fields = contract_fields(contract, stamp)
     day = contract.expiration
@@ -376,7 +376,7 @@ def movers(query: Query, index: str) -> Answer:
         raise BadRequest(f"index must be one of {', '.join(MOVER_INDEXES)}; got {index!r}", "index")
     direction = one_of(query, "direction", ("up", "down"))
     change = one_of(query, "change", ("value", "percent"), "percent")
-    rows = []
+    rows: List[Dict[str, Any]] = []
     for q in market.movers(market.INDEX_MEMBERS[MOVER_INDEXES[index]], now_ms()):
         rows.append({"change": round(q.change / q.close if change == "percent" else q.change, 4),
                      "description": q.security.description, "direction": "up" if q.change >= 0 else "down",
@@ -405,7 +405,7 @@ def market_hours(query: Query, name: str = "") -> Answer:
                  for each in names}
 
 
-def hours(name: str, product: str, day: date) -> dict:
+def hours(name: str, product: str, day: date) -> Dict[str, Any]:
     """TD's hours of a product (fixtures/td/hours-*.json): ``sessionHours`` is null on a closed day."""
     title, exchange, category, sessions = PRODUCTS[name][product]
     is_open = market.is_open(day)
@@ -428,7 +428,7 @@ def chains(query: Query) -> Answer:
     exp_month = one_of(query, "expMonth", MONTHS, "ALL")
     one_of(query, "optionType", OPTION_TYPES, "ALL")
     include_quotes = one_of(query, "includeQuotes", ("TRUE", "FALSE"), "FALSE") == "TRUE"
-    chain: dict = {"symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
+    chain: Dict[str, Any] = {"symbol": symbol, "status": "FAILED", "underlying": None, "strategy": strategy,
                    "interval": 0.0, "isDelayed": False, "isIndex": False, "interestRate": 0.0,
                    "underlyingPrice": 0.0, "volatility": 0.0, "daysToExpiration": 0.0, "numberOfContracts": 0,
                    "callExpDateMap": {}, "putExpDateMap": {}}
@@ -450,7 +450,7 @@ def chains(query: Query) -> Answer:
     return 200, chain
 
 
-def chain_options(query: Query) -> dict:
+def chain_options(query: Query) -> Dict[str, Any]:
     """The numeric chain parameters both providers share, checked."""
     first, last = day_param(query, "fromDate"), day_param(query, "toDate")
     if first and last and first > last:
@@ -464,7 +464,7 @@ def chain_options(query: Query) -> dict:
                 volatility=decimal(query, "volatility"), interest_rate=decimal(query, "interestRate"))
 
 
-def contract_fields(c: Option, stamp: int) -> dict:
+def contract_fields(c: Option, stamp: int) -> Dict[str, Any]:
     """A chain contract in TD's words (fixtures/td/chains-*.json); both providers' chains use them.
 
     A few contracts carry the string ``"NaN"`` in their model fields, as TD's did.
@@ -496,7 +496,7 @@ def percent(change: float, base: float) -> float:
     return round(change / base * 100, 2) if base else 0.0
 
 
-def underlying(q: market.Quote) -> dict:
+def underlying(q: market.Quote) -> Dict[str, Any]:
     """The chain's ``underlying`` block (fixtures/td/chains-3.json)."""
     security = q.security
     return {"symbol": td_symbol(security), "description": security.description, "change": q.change,
@@ -556,7 +556,7 @@ def fundamental(security: Security) -> Dict[str, object]:
 
 
 def instruments(query: Query) -> Answer:
-    result: Dict[str, dict] = {}
+    result: Dict[str, Dict[str, Any]] = {}
     with_fundamentals = query.get("projection") == "fundamental"
     for security in search(query, PROJECTIONS):
         result[td_symbol(security)] = instrument(security)
@@ -572,7 +572,7 @@ def instrument_by_cusip(query: Query, cusip: str) -> Answer:
     return 200, [instrument(security)]
 
 
-ROUTES: List[Tuple[re.Pattern, Callable[..., Answer]]] = [
+ROUTES: List[Tuple[re.Pattern[str], Callable[..., Answer]]] = [
     (re.compile(r"marketdata/quotes"), quotes),
     (re.compile(r"marketdata/([^/]+)/quotes"), quote_one),
     (re.compile(r"marketdata/([^/]+)/pricehistory"), price_history),

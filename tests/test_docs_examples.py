@@ -2,7 +2,8 @@
 
 - The ``.. code-block:: python`` blocks of a page run in order, in one namespace, once for each provider
   they are written for: a block that names ``provider="td"`` or ``provider="schwab"`` runs on that
-  provider; any other block runs on both.
+  provider; any other block runs on both, unless every provider-specific block of the page names the
+  same provider (then the whole page is written for it).
 - The environment is that of a user who configured pyTD as docs/quickstart.rst says (``TD_PROVIDER``,
   ``TD_CONSUMER_KEY``, ``TD_CALLBACK_URL``, and ``TD_CLIENT_SECRET`` for Schwab), except that
   ``TD_AUTH_URL`` and ``TD_API_URL`` lead to a sandbox of the provider (one per provider for this module)
@@ -99,7 +100,13 @@ def python_blocks(page: str) -> List[Block]:
 
 
 def runs(page: str, provider: str) -> List[Block]:
-    return [b for b in python_blocks(page) if b.not_run is None and provider in b.providers]
+    """The blocks that run on ``provider``. A page whose blocks name one provider only is written for it:
+    all its blocks run there (its later blocks use what its first set up)."""
+    todo = [b for b in python_blocks(page) if b.not_run is None]
+    named = {p for b in todo if b.providers != PROVIDERS for p in b.providers}
+    if len(named) == 1:
+        return todo if provider in named else []
+    return [b for b in todo if provider in b.providers]
 
 
 CASES = [pytest.param(page, provider, id=f"{page}-{provider}") for page in PAGES for provider in PROVIDERS

@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import re
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import quote, urlsplit
 
 from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import ConfigurationError
-from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
+from pyTD.providers.base import (
+    App,
+    OptionSymbol,
+    Provider,
+    Request,
+    Rows,
+    TokenRequest,
+    basic_auth,
+    legs_of,
+    location_id,
+    option_parts,
+    rename,
+    span,
+)
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
 
 MARKET_DATA = "/marketdata/v1"
+TRADER = "/trader/v1"
 QUOTE_BLOCKS = ("quote", "fundamental", "extended", "reference", "regular")
 MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX", "NYSE", "NASDAQ", "OTCBB", "INDEX_ALL", "EQUITY_ALL", "OPTION_ALL",
                  "OPTION_PUT", "OPTION_CALL")
@@ -47,6 +63,22 @@ QUOTE_KINDS = {
         ("LastPrice", "float"), ("LastSize", "int"), ("Mark", "float"), ("QuoteTime", "time"),
         ("TotalVolume", "int"), ("TradeTime", "time"))},
 }
+
+
+# schwab-api.md sections 4 and 5
+ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_STOP_CONDITION",
+                  "AWAITING_MANUAL_REVIEW", "ACCEPTED", "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING",
+                  "REJECTED", "PENDING_CANCEL", "CANCELED", "PENDING_REPLACE", "REPLACED", "FILLED", "EXPIRED", "NEW",
+                  "AWAITING_RELEASE_TIME", "PENDING_ACKNOWLEDGEMENT", "PENDING_RECALL", "UNKNOWN")
+TRANSACTION_TYPES = ("TRADE", "RECEIVE_AND_DELIVER", "DIVIDEND_OR_INTEREST", "ACH_RECEIPT", "ACH_DISBURSEMENT",
+                     "CASH_RECEIPT", "CASH_DISBURSEMENT", "ELECTRONIC_FUND", "WIRE_OUT", "WIRE_IN", "JOURNAL",
+                     "MEMORANDUM", "MARGIN_CALL", "MONEY_MARKET", "SMA_ADJUSTMENT")
+ORDER_LOCATION = r"/trader/v1/accounts/([^/]+)/orders/(\d+)$"
+OPTION_SYMBOL = re.compile(r"([A-Z0-9.$]{1,6}) *(\d\d)(\d\d)(\d\d)([CP])(\d{8})")
+DEFAULT_SPAN = timedelta(days=60)  # what clients ask for when no dates are given
+ALL_ORDERS_WITHIN = timedelta(days=60)  # GET /orders: fromEnteredTime within 60 days of today
+# Schwab's transaction fields that TD named otherwise: pyTD's columns use TD's names.
+TRANSACTION_NAMES = {"activityId": "transactionId", "time": "transactionDate", "accountNumber": "accountId"}
 
 
 class Schwab(Provider):
@@ -194,11 +226,127 @@ class Schwab(Provider):
     def instrument_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         return super().instrument_found(_instruments(answer))
 
+    # -- trading --------------------------------------------------------------------------------------
+
+    account_field = "accountNumber"
+    order_statuses = ORDER_STATUSES
+    transaction_types = TRANSACTION_TYPES
+    transactions_cap = 3000
+
+    def account_numbers_request(self) -> Optional[Request]:
+        return Request(f"{TRADER}/accounts/accountNumbers")
+
+    def account_keys(self, answer: Any) -> Dict[str, str]:
+        return {str(item["accountNumber"]): str(item["hashValue"]) for item in answer or []
+                if isinstance(item, dict) and item.get("accountNumber") and item.get("hashValue")}
+
+    def accounts_request(self, account: Optional[str], positions: bool) -> Request:
+        return Request(f"{TRADER}/accounts" + ("" if account is None else f"/{account}"),
+                       {"fields": "positions"} if positions else {})
+
+    def option_symbol(self, underlying: str, expiration: date, contract_type: str, strike: float) -> str:
+        day, kind, value = option_parts(expiration, contract_type, strike)
+        root = underlying.strip().upper()
+        thousandths = value * 1000
+        if len(root) > 6 or thousandths != thousandths.to_integral_value() or thousandths >= 10 ** 8:
+            raise ValueError(f"{root} {value} cannot be written as a Schwab option symbol (a root of at most 6 "
+                             "characters, a strike below 100,000 in thousandths)")
+        return f"{root:<6}{day:%y%m%d}{kind}{int(thousandths):08d}"
+
+    def parse_option_symbol(self, symbol: str) -> Optional[OptionSymbol]:
+        match = OPTION_SYMBOL.fullmatch(symbol.strip().upper())
+        if match is None:
+            return None
+        root, year, month, day, kind, strike = match.groups()
+        try:
+            expiration = date(2000 + int(year), int(month), int(day))
+        except ValueError:
+            return None
+        return OptionSymbol(root, expiration, "CALL" if kind == "C" else "PUT", int(strike) / 1000)
+
+    def check_order(self, order: Mapping[str, Any]) -> None:
+        for part in [order, *(child for child in order.get("childOrderStrategies") or [])]:
+            if isinstance(part, Mapping) and "requestedDestination" in part:
+                raise ValueError("Schwab refuses requestedDestination in an order (400); leave it out")
+        for leg in legs_of(order):
+            instrument = leg.get("instrument") or {}
+            symbol = str(instrument.get("symbol", ""))
+            if instrument.get("assetType") == "OPTION" and self.parse_option_symbol(symbol) is None:
+                raise ValueError(f"{symbol!r} is not a Schwab option symbol such as 'AAPL  251219C00200000': "
+                                 "use option_symbol(..., provider='schwab')")
+
+    def orders_query(self, all_accounts: bool, status: Optional[str], start: Optional[datetime],
+                     end: Optional[datetime], max_results: Optional[int], tz: tzinfo) -> Dict[str, Any]:
+        # Both bounds are required; all accounts' orders only within 60 days, one account's a year apart.
+        first, last = span(start, end, datetime.now(timezone.utc), DEFAULT_SPAN, ("from_entered", "to_entered"),
+                           within=ALL_ORDERS_WITHIN if all_accounts else None)
+        query: Dict[str, Any] = {"fromEnteredTime": _instant(first), "toEnteredTime": _instant(last)}
+        if max_results is not None:
+            query["maxResults"] = max_results
+        if status is not None:
+            query["status"] = choice(status, "status", ORDER_STATUSES)
+        return query
+
+    def order_path(self, account: Optional[str], order_id: Optional[int] = None) -> str:
+        if account is None:
+            return f"{TRADER}/orders"
+        return f"{TRADER}/accounts/{account}/orders" + ("" if order_id is None else f"/{order_id}")
+
+    def preview_path(self, account: str) -> str:
+        return f"{TRADER}/accounts/{account}/previewOrder"
+
+    def order_id(self, location: str, account: str) -> Optional[int]:
+        return location_id(location, ORDER_LOCATION, account)
+
+    def transactions_query(self, types: Optional[List[str]], symbol: Optional[str], start: Optional[datetime],
+                           end: Optional[datetime], tz: tzinfo) -> Dict[str, Any]:
+        # startDate, endDate and types are all required.
+        first, last = span(start, end, datetime.now(timezone.utc), DEFAULT_SPAN, ("start_date", "end_date"))
+        chosen = [choice(t, "types", TRANSACTION_TYPES) or "" for t in types or TRANSACTION_TYPES]
+        query: Dict[str, Any] = {"startDate": _instant(first), "endDate": _instant(last), "types": ",".join(chosen)}
+        if symbol is not None:
+            query["symbol"] = symbol
+        return query
+
+    def transactions_path(self, account: str, transaction_id: Optional[int] = None) -> str:
+        return f"{TRADER}/accounts/{account}/transactions" + ("" if transaction_id is None else f"/{transaction_id}")
+
+    def transaction_rows(self, answer: Any) -> Rows:
+        rows = []
+        for item in answer if isinstance(answer, list) else [answer]:
+            if not isinstance(item, dict):
+                continue
+            items = [i for i in item.get("transferItems") or [] if isinstance(i, dict)]
+            fees = [i for i in items if i.get("feeType")]
+            held = [i for i in items if not i.get("feeType")]
+            # The security traded: the first item that is not cash; fees are items of their own.
+            main = next((i for i in held if (i.get("instrument") or {}).get("assetType") != "CURRENCY"),
+                        held[0] if held else {})
+            row = rename(item, TRANSACTION_NAMES)
+            row.update((key, value) for key, value in main.items() if key != "instrument")
+            row.update((key, value) for key, value in (main.get("instrument") or {}).items()
+                       if key not in ("description", "status", "type"))
+            row["fees"] = sum(abs(i.get("cost") or i.get("amount") or 0) for i in fees) if items else None
+            for key in ("accountId", "orderId"):
+                if row.get(key) is not None:
+                    row[key] = str(row[key])
+            rows.append(row)
+        return rows
+
+    def user_preferences_request(self, account: Optional[str]) -> Request:
+        return Request(f"{TRADER}/userPreference")  # one set of preferences for the user, not per account
+
     @staticmethod
     def _headers(app: App) -> dict:
         headers = basic_auth(app.client_id, app.secret or "")
         headers["Accept"] = "application/json"
         return headers
+
+
+def _instant(when: datetime) -> str:
+    """Schwab's date-time parameter: ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in UTC, e.g. ``2024-03-29T00:00:00.000Z``."""
+    utc = when.astimezone(timezone.utc)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def _instruments(answer: Any) -> List[Any]:

@@ -2,15 +2,50 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import re
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import quote
 
 from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
-from pyTD.providers.base import App, Provider, Request, TokenRequest
+from pyTD.providers.base import (
+    App,
+    OptionSymbol,
+    Provider,
+    Request,
+    Rows,
+    TokenRequest,
+    legs_of,
+    location_id,
+    option_parts,
+    plain_strike,
+    span,
+)
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX.X")
+
+# td-trading.md sections 3, 5 and 7
+ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_MANUAL_REVIEW", "ACCEPTED",
+                  "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING", "REJECTED", "PENDING_CANCEL",
+                  "CANCELED", "PENDING_REPLACE", "REPLACED", "FILLED", "EXPIRED")
+TRANSACTION_TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING", "DIVIDEND",
+                     "INTEREST", "OTHER", "ADVISORY_FEES")
+PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences", "surrogateIds")
+ORDER_LOCATION = r"/accounts/([^/]+)/orders/(\d+)$"
+WATCHLIST_LOCATION = r"/accounts/[^/]+/watchlists/([^/]+)$"
+OPTION_SYMBOL = re.compile(r"([A-Z0-9.$/]{1,12})_(\d\d)(\d\d)(\d\d)([CP])(\d+(?:\.\d+)?)")
+ORDERS_WITHIN = timedelta(days=60)  # "Date must be within 60 days from today's date."
+# What TD's order schema accepts where Schwab's accepts more.
+ORDER_VALUES = {
+    "duration": ("DAY", "GOOD_TILL_CANCEL", "FILL_OR_KILL"),
+    "orderType": ("MARKET", "LIMIT", "STOP", "STOP_LIMIT", "TRAILING_STOP", "MARKET_ON_CLOSE", "EXERCISE",
+                  "TRAILING_STOP_LIMIT", "NET_DEBIT", "NET_CREDIT", "NET_ZERO"),
+    "orderStrategyType": ("SINGLE", "OCO", "TRIGGER"),
+    "instruction": ("BUY", "SELL", "BUY_TO_COVER", "SELL_SHORT", "BUY_TO_OPEN", "BUY_TO_CLOSE", "SELL_TO_OPEN",
+                    "SELL_TO_CLOSE", "EXCHANGE"),
+}
 
 
 class TD(Provider):
@@ -91,6 +126,135 @@ class TD(Provider):
 
     def instrument_request(self, cusip: str) -> Request:
         return Request(f"/instruments/{cusip}")
+
+    # -- trading --------------------------------------------------------------------------------------
+
+    order_statuses = ORDER_STATUSES
+    transaction_types = TRANSACTION_TYPES
+    preferences_per_account = True
+
+    def accounts_request(self, account: Optional[str], positions: bool) -> Request:
+        return Request("/accounts" if account is None else f"/accounts/{account}",
+                       {"fields": "positions"} if positions else {})
+
+    def partial_accounts(self, status: int) -> bool:
+        return status == 207  # "the accounts who's data returned successfully is in the response"
+
+    def linked_accounts_request(self) -> Optional[Request]:
+        return Request("/userprincipals")
+
+    def linked_accounts(self, answer: Any) -> List[str]:
+        accounts = answer.get("accounts") if isinstance(answer, dict) else None
+        return [str(a["accountId"]) for a in accounts or [] if isinstance(a, dict) and a.get("accountId")]
+
+    def option_symbol(self, underlying: str, expiration: date, contract_type: str, strike: float) -> str:
+        day, kind, value = option_parts(expiration, contract_type, strike)
+        return f"{underlying.strip().upper()}_{day:%m%d%y}{kind}{plain_strike(value)}"
+
+    def parse_option_symbol(self, symbol: str) -> Optional[OptionSymbol]:
+        match = OPTION_SYMBOL.fullmatch(symbol.strip().upper())
+        if match is None:
+            return None
+        root, month, day, year, kind, strike = match.groups()
+        try:
+            expiration = date(2000 + int(year), int(month), int(day))
+        except ValueError:
+            return None
+        return OptionSymbol(root, expiration, "CALL" if kind == "C" else "PUT", float(strike))
+
+    def check_order(self, order: Mapping[str, Any]) -> None:
+        for part in [order, *(child for child in order.get("childOrderStrategies") or [])]:
+            for name, accepted in ORDER_VALUES.items():
+                value = part.get(name) if isinstance(part, Mapping) else None
+                if value is not None and str(value).upper() not in accepted:
+                    raise ValueError(f"{name} {value} is not available on {self.title}")
+        for leg in legs_of(order):
+            if str(leg.get("instruction", "")).upper() not in ORDER_VALUES["instruction"]:
+                raise ValueError(f"instruction {leg.get('instruction')} is not available on {self.title}")
+            symbol = str((leg.get("instrument") or {}).get("symbol", ""))
+            if (leg.get("instrument") or {}).get("assetType") == "OPTION" and self.parse_option_symbol(symbol) is None:
+                raise ValueError(f"{symbol!r} is not a TD option symbol such as GOOG_012122P620: "
+                                 "use option_symbol(..., provider='td')")
+
+    def orders_query(self, all_accounts: bool, status: Optional[str], start: Optional[datetime],
+                     end: Optional[datetime], max_results: Optional[int], tz: tzinfo) -> Dict[str, Any]:
+        query: Dict[str, Any] = {}
+        if max_results is not None:
+            query["maxResults"] = max_results
+        if status is not None:
+            query["status"] = choice(status, "status", ORDER_STATUSES)
+        if start is not None or end is not None:  # TD wants both days or neither; without, it lists recent orders
+            today = datetime.now(tz).date()
+            first, last = span(_day(start, tz), _day(end, tz), today, ORDERS_WITHIN,
+                               ("from_entered", "to_entered"), within=ORDERS_WITHIN)
+            query.update(fromEnteredTime=first.isoformat(), toEnteredTime=last.isoformat())
+        return query
+
+    def order_path(self, account: Optional[str], order_id: Optional[int] = None) -> str:
+        if account is None:
+            return "/orders"
+        return f"/accounts/{account}/orders" + ("" if order_id is None else f"/{order_id}")
+
+    def order_id(self, location: str, account: str) -> Optional[int]:
+        return location_id(location, ORDER_LOCATION, account)
+
+    def transactions_query(self, types: Optional[List[str]], symbol: Optional[str], start: Optional[datetime],
+                           end: Optional[datetime], tz: tzinfo) -> Dict[str, Any]:
+        query: Dict[str, Any] = {}
+        if types:
+            if len(types) > 1:
+                raise ValueError(f"TD Ameritrade takes one transaction type at a time, got {', '.join(types)}")
+            query["type"] = choice(types[0], "types", TRANSACTION_TYPES)
+        if symbol is not None:
+            query["symbol"] = symbol
+        if start is not None or end is not None:
+            today = datetime.now(tz).date()
+            first, last = span(_day(start, tz), _day(end, tz), today, timedelta(days=365),
+                               ("start_date", "end_date"))
+            query.update(startDate=first.isoformat(), endDate=last.isoformat())
+        return query
+
+    def transactions_path(self, account: str, transaction_id: Optional[int] = None) -> str:
+        return f"/accounts/{account}/transactions" + ("" if transaction_id is None else f"/{transaction_id}")
+
+    def transaction_rows(self, answer: Any) -> Rows:
+        rows = []
+        for item in answer if isinstance(answer, list) else [answer]:
+            if not isinstance(item, dict):
+                continue
+            trade = item.get("transactionItem") or {}
+            fees = item.get("fees")
+            row = {key: value for key, value in item.items() if key not in ("transactionItem", "fees")}
+            row.update((key, value) for key, value in trade.items() if key != "instrument")
+            row.update((key, value) for key, value in (trade.get("instrument") or {}).items() if key != "description")
+            row["fees"] = sum(v for v in fees.values() if isinstance(v, (int, float))) if isinstance(fees, dict) \
+                else None
+            if "accountId" in row:
+                row["accountId"] = str(row["accountId"])
+            rows.append(row)
+        return rows
+
+    def user_principals_request(self, fields: List[str]) -> Request:
+        chosen = [choice(name, "fields", PRINCIPAL_FIELDS) or "" for name in fields]
+        return Request("/userprincipals", {"fields": ",".join(chosen)} if chosen else {})
+
+    def user_preferences_request(self, account: Optional[str]) -> Request:
+        if account is None:  # each account's preferences, inside the user principals
+            return self.user_principals_request(["preferences"])
+        return Request(f"/accounts/{account}/preferences")
+
+    def watchlists_path(self, account: Optional[str], watchlist_id: Optional[str] = None) -> str:
+        if account is None:
+            return "/accounts/watchlists"
+        return f"/accounts/{account}/watchlists" + ("" if watchlist_id is None else f"/{quote(watchlist_id, safe='')}")
+
+    def watchlist_id(self, location: str) -> Optional[str]:
+        match = re.search(WATCHLIST_LOCATION, location or "")
+        return match.group(1) if match else None
+
+
+def _day(when: Optional[datetime], tz: tzinfo) -> Optional[date]:
+    return None if when is None else when.astimezone(tz).date()
 
 
 def _path(symbol: str) -> str:

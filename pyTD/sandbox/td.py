@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import threading
 import time
 from datetime import date, datetime, timezone
-from typing import Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market
@@ -16,11 +17,17 @@ from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, day_param, decimal, one_of, symbols_param, whole
 from pyTD.sandbox.provider import Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
+from pyTD.sandbox.td_trading import PATHS as TRADER_PATHS
+from pyTD.sandbox.td_trading import TDTrader
+
+if TYPE_CHECKING:
+    from pyTD.sandbox.server import Sandbox
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
 MISMATCH = "A third-party application may be attempting to make unauthorized access"
 Answer = Tuple[int, object]
+_TRADER_LOCK = threading.Lock()
 
 
 # -- OAuth ---------------------------------------------------------------------------------------------
@@ -109,14 +116,26 @@ class TD(Provider):
     refresh_expires_in = 90 * 86400
     code_expires_in = 600
     authority = TDAuthority
+    _trader: Optional[TDTrader] = None
 
-    def answer(self, path: str, query: Mapping[str, str]) -> Reply:
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
         """Serve ``path`` (still URL-encoded)."""
+        relative = path[len(self.api_path):].strip("/")
+        if relative.split("/")[0] in TRADER_PATHS:
+            return self.trader(sandbox).answer(method, relative, query, body) or self.not_found(path)
+        if method != "GET":
+            return self.not_allowed(method)
         try:
-            found = route(ROUTES, path[len(self.api_path):].strip("/"), query)
+            found = route(ROUTES, relative, query)
         except BadRequest as exc:
             return error_reply(400, str(exc))
         return self.not_found(path) if found is None else json_reply(*found)
+
+    def trader(self, sandbox: Sandbox) -> TDTrader:
+        with _TRADER_LOCK:
+            if self._trader is None:
+                self._trader = TDTrader(sandbox)
+            return self._trader
 
     def unauthorized(self) -> Reply:
         return error_reply(401, "The access token being passed has expired or is invalid.")
@@ -126,7 +145,7 @@ class TD(Provider):
                                 "Please contact us with further questions")
 
     def not_allowed(self, method: str) -> Reply:
-        return error_reply(405, f"The sandbox serves market data only; {method} is not supported")
+        return error_reply(405, f"Market data is read with GET; {method} is not supported")
 
     def not_found(self, path: str) -> Reply:
         return error_reply(404, f"No endpoint {path}")

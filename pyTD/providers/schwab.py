@@ -280,7 +280,7 @@ class Schwab(Provider):
         # Both bounds are required; all accounts' orders only within 60 days, one account's a year apart.
         first, last = span(start, end, datetime.now(timezone.utc), DEFAULT_SPAN, ("from_entered", "to_entered"),
                            within=ALL_ORDERS_WITHIN if all_accounts else None)
-        query: Dict[str, Any] = {"fromEnteredTime": _instant(first), "toEnteredTime": _instant(last)}
+        query: Dict[str, Any] = {"fromEnteredTime": _instant(first), "toEnteredTime": _instant(last, up=True)}
         if max_results is not None:
             query["maxResults"] = max_results
         if status is not None:
@@ -303,7 +303,8 @@ class Schwab(Provider):
         # startDate, endDate and types are all required.
         first, last = span(start, end, datetime.now(timezone.utc), DEFAULT_SPAN, ("start_date", "end_date"))
         chosen = [choice(t, "types", TRANSACTION_TYPES) or "" for t in types or TRANSACTION_TYPES]
-        query: Dict[str, Any] = {"startDate": _instant(first), "endDate": _instant(last), "types": ",".join(chosen)}
+        query: Dict[str, Any] = {"startDate": _instant(first), "endDate": _instant(last, up=True),
+                                 "types": ",".join(chosen)}
         if symbol is not None:
             query["symbol"] = symbol
         return query
@@ -343,9 +344,12 @@ class Schwab(Provider):
         return headers
 
 
-def _instant(when: datetime) -> str:
-    """Schwab's date-time parameter: ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in UTC, e.g. ``2024-03-29T00:00:00.000Z``."""
+def _instant(when: datetime, up: bool = False) -> str:
+    """Schwab's date-time parameter: ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in UTC, e.g. ``2024-03-29T00:00:00.000Z``;
+    an end (``up``) rounded up to the millisecond, so that it still includes the moment it was taken."""
     utc = when.astimezone(timezone.utc)
+    if up and utc.microsecond % 1000:
+        utc += timedelta(microseconds=1000 - utc.microsecond % 1000)
     return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 

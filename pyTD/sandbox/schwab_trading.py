@@ -183,8 +183,9 @@ class SchwabTrader:
             raise BadRequest("fromEnteredTime must be within 60 days of today")
         status = one_of(query, "status", ORDER_STATUSES)
         limit = whole(query, "maxResults") or 3000
+        # compared at the second its enteredTime shows
         found = [order_json(o, DIALECT) for o in self.broker.orders_of(number)
-                 if first.timestamp() <= o.entered <= last.timestamp() and status in (None, o.status)]
+                 if first.timestamp() <= int(o.entered) <= last.timestamp() and status in (None, o.status)]
         return json_reply(200, found[:limit])
 
     def place(self, query: Query, body: bytes, key: str) -> Reply:
@@ -235,7 +236,7 @@ class SchwabTrader:
         symbol = query.get("symbol")
         found = []
         for t in reversed(self.broker.transactions_of(number)):
-            if not first.timestamp() <= t.time <= last.timestamp() or t.kind not in kinds:
+            if not first.timestamp() <= int(t.time) <= last.timestamp() or t.kind not in kinds:
                 continue
             if symbol and (t.instrument is None or schwab_symbol(t.instrument) != symbol):
                 continue

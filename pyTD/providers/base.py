@@ -335,8 +335,9 @@ class Provider:
         """An account's transactions, or one of them."""
         raise NotImplementedError
 
-    def transaction_rows(self, answer: Any) -> Rows:
-        """Transactions (a list, or one object) as flat records in pyTD's columns."""
+    def transaction_columns(self, answer: Any) -> Dict[str, List[Any]]:
+        """Transactions (a list, or one object) as columns of values in pyTD's names (see
+        :func:`pyTD.frames.columns_of`: accounts hold thousands of transactions)."""
         raise NotImplementedError
 
     def user_principals_request(self, fields: List[str]) -> Request:
@@ -381,6 +382,11 @@ def span(start: Optional[Any], end: Optional[Any], now: Any, default: timedelta,
     if within is not None and first < now - within:
         raise ValueError(f"{names[0]} must be within the last {within.days} days")
     return first, last
+
+
+def records(answer: Any) -> List[Dict[str, Any]]:
+    """The objects of an answer that is a list of them, or one."""
+    return [item for item in (answer if isinstance(answer, list) else [answer]) if isinstance(item, dict)]
 
 
 def legs_of(order: Mapping[str, Any]) -> List[Mapping[str, Any]]:

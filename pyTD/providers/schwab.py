@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
 from pyTD.exceptions import ConfigurationError
+from pyTD.frames import columns_of
 from pyTD.providers.base import (
     App,
     OptionSymbol,
@@ -21,6 +22,7 @@ from pyTD.providers.base import (
     legs_of,
     location_id,
     option_parts,
+    records,
     rename,
     span,
 )
@@ -79,6 +81,7 @@ DEFAULT_SPAN = timedelta(days=60)  # what clients ask for when no dates are give
 ALL_ORDERS_WITHIN = timedelta(days=60)  # GET /orders: fromEnteredTime within 60 days of today
 # Schwab's transaction fields that TD named otherwise: pyTD's columns use TD's names.
 TRANSACTION_NAMES = {"activityId": "transactionId", "time": "transactionDate", "accountNumber": "accountId"}
+TRANSACTION_KEPT = ("description", "status", "type")  # the transaction's, where its instrument has its own
 
 
 class Schwab(Provider):
@@ -312,27 +315,22 @@ class Schwab(Provider):
     def transactions_path(self, account: str, transaction_id: Optional[int] = None) -> str:
         return f"{TRADER}/accounts/{account}/transactions" + ("" if transaction_id is None else f"/{transaction_id}")
 
-    def transaction_rows(self, answer: Any) -> Rows:
-        rows = []
-        for item in answer if isinstance(answer, list) else [answer]:
-            if not isinstance(item, dict):
-                continue
-            items = [i for i in item.get("transferItems") or [] if isinstance(i, dict)]
-            fees = [i for i in items if i.get("feeType")]
-            held = [i for i in items if not i.get("feeType")]
-            # The security traded: the first item that is not cash; fees are items of their own.
-            main = next((i for i in held if (i.get("instrument") or {}).get("assetType") != "CURRENCY"),
-                        held[0] if held else {})
-            row = rename(item, TRANSACTION_NAMES)
-            row.update((key, value) for key, value in main.items() if key != "instrument")
-            row.update((key, value) for key, value in (main.get("instrument") or {}).items()
-                       if key not in ("description", "status", "type"))
-            row["fees"] = sum(abs(i.get("cost") or i.get("amount") or 0) for i in fees) if items else None
-            for key in ("accountId", "orderId"):
-                if row.get(key) is not None:
-                    row[key] = str(row[key])
-            rows.append(row)
-        return rows
+    def transaction_columns(self, answer: Any) -> Dict[str, List[Any]]:
+        items = records(answer)
+        parts = [_transfer(item.get("transferItems")) for item in items]
+        mains = [main for main, _ in parts]
+        columns = columns_of(items)
+        for old, new in TRANSACTION_NAMES.items():
+            if old in columns and new not in columns:
+                columns[new] = columns.pop(old)
+        # The security's transfer item, then its instrument's fields (but the transaction's own kept).
+        columns.update(columns_of(mains, skip=("instrument",)))
+        columns.update(columns_of([main.get("instrument") or {} for main in mains], skip=TRANSACTION_KEPT))
+        columns["fees"] = [fees for _, fees in parts]
+        for key in ("accountId", "orderId"):
+            if key in columns:
+                columns[key] = [None if value is None else str(value) for value in columns[key]]
+        return columns
 
     def user_preferences_request(self, account: Optional[str]) -> Request:
         return Request(f"{TRADER}/userPreference")  # one set of preferences for the user, not per account
@@ -342,6 +340,25 @@ class Schwab(Provider):
         headers = basic_auth(app.client_id, app.secret or "")
         headers["Accept"] = "application/json"
         return headers
+
+
+def _transfer(items: Any) -> Tuple[Dict[str, Any], Optional[float]]:
+    """A transaction's security item (the first that is not a fee, nor cash if another is not) and its fees'
+    total (None without items)."""
+    main: Dict[str, Any] = {}
+    fees = 0.0
+    for part in items or []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("feeType"):
+            fees += abs(part.get("cost") or part.get("amount") or 0)
+        elif not main or _cash(main) and not _cash(part):
+            main = part
+    return main, fees if items else None
+
+
+def _cash(item: Dict[str, Any]) -> bool:
+    return bool((item.get("instrument") or {}).get("assetType") == "CURRENCY")
 
 
 def _instant(when: datetime, up: bool = False) -> str:

@@ -9,17 +9,18 @@ from urllib.parse import quote
 
 from pyTD.auth.tokens import Token, TokenPair, parse_token_response
 from pyTD.checks import choice
+from pyTD.frames import columns_of
 from pyTD.providers.base import (
     App,
     OptionSymbol,
     Provider,
     Request,
-    Rows,
     TokenRequest,
     legs_of,
     location_id,
     option_parts,
     plain_strike,
+    records,
     span,
 )
 
@@ -217,22 +218,17 @@ class TD(Provider):
     def transactions_path(self, account: str, transaction_id: Optional[int] = None) -> str:
         return f"/accounts/{account}/transactions" + ("" if transaction_id is None else f"/{transaction_id}")
 
-    def transaction_rows(self, answer: Any) -> Rows:
-        rows = []
-        for item in answer if isinstance(answer, list) else [answer]:
-            if not isinstance(item, dict):
-                continue
-            trade = item.get("transactionItem") or {}
-            fees = item.get("fees")
-            row = {key: value for key, value in item.items() if key not in ("transactionItem", "fees")}
-            row.update((key, value) for key, value in trade.items() if key != "instrument")
-            row.update((key, value) for key, value in (trade.get("instrument") or {}).items() if key != "description")
-            row["fees"] = sum(v for v in fees.values() if isinstance(v, (int, float))) if isinstance(fees, dict) \
-                else None
-            if "accountId" in row:
-                row["accountId"] = str(row["accountId"])
-            rows.append(row)
-        return rows
+    def transaction_columns(self, answer: Any) -> Dict[str, List[Any]]:
+        items = records(answer)
+        trades = [item.get("transactionItem") or {} for item in items]
+        # The trade's fields, then its instrument's, over the transaction's (but its own description).
+        columns = columns_of(items, skip=("transactionItem", "fees"))
+        columns.update(columns_of(trades, skip=("instrument",)))
+        columns.update(columns_of([trade.get("instrument") or {} for trade in trades], skip=("description",)))
+        columns["fees"] = [_total(item.get("fees")) for item in items]
+        if "accountId" in columns:
+            columns["accountId"] = [None if value is None else str(value) for value in columns["accountId"]]
+        return columns
 
     def user_principals_request(self, fields: List[str]) -> Request:
         chosen = [choice(name, "fields", PRINCIPAL_FIELDS) or "" for name in fields]
@@ -251,6 +247,16 @@ class TD(Provider):
     def watchlist_id(self, location: str) -> Optional[str]:
         match = re.search(WATCHLIST_LOCATION, location or "")
         return match.group(1) if match else None
+
+
+def _total(fees: Any) -> Optional[float]:
+    """The sum of TD's ``fees`` object (its numbers), or None when there is none."""
+    if not isinstance(fees, dict):
+        return None
+    try:
+        return float(sum(fees.values()))
+    except TypeError:
+        return float(sum(v for v in fees.values() if isinstance(v, (int, float))))
 
 
 def _day(when: Optional[datetime], tz: tzinfo) -> Optional[date]:

@@ -232,6 +232,7 @@ class Broker:
         self._next_transaction = self._random.randrange(10_000_000_000, 90_000_000_000)
         self.accounts: Dict[str, Account] = {}
         self.orders: Dict[int, PaperOrder] = {}  # every order, children included, by id
+        self._open: Dict[int, PaperOrder] = {}  # the active ones: what matching and reservations look at
         self.transactions: List[Transaction] = []
         self.unavailable: Set[str] = set()  # numbers of accounts TD cannot read now (its 207)
         for spec in DEFAULT_ACCOUNTS if accounts is None else accounts:
@@ -298,8 +299,8 @@ class Broker:
     def _reserved(self, account: Account) -> float:
         """What the account's working buy orders may cost."""
         total = 0.0
-        for order in self.orders.values():
-            if order.account == account.number and order.active and order.spec.legs:
+        for order in self._open.values():
+            if order.account == account.number and order.spec.legs:
                 total += max(self._cost(order.spec, order.spec.price), 0.0)
         return total
 
@@ -350,7 +351,7 @@ class Broker:
         with self._lock:
             account = self.account(number)
             self._check(account, spec)
-            order = self._open(account, spec, None, "AWAITING_PARENT_ORDER")
+            order = self._new(account, spec, None)
             self._activate(order)
             self._match()
             return order
@@ -371,7 +372,7 @@ class Broker:
             for each in old.tree():
                 if each.active:
                     self._close(each, "REPLACED" if each is old else "CANCELED")
-            new = self._open(account, spec, None, "AWAITING_PARENT_ORDER")
+            new = self._new(account, spec, None)
             self._activate(new)
             self._match()
             return new
@@ -466,13 +467,14 @@ class Broker:
 
     # -- the matching engine --------------------------------------------------------------------------
 
-    def _open(self, account: Account, spec: Spec, parent: Optional[PaperOrder], status: str) -> PaperOrder:
+    def _new(self, account: Account, spec: Spec, parent: Optional[PaperOrder]) -> PaperOrder:
+        """An order and its children, waiting to be activated."""
         self._next_order += self._random.randint(1, 7)
-        order = PaperOrder(self._next_order, account.number, spec, status, self.clock(),
+        order = PaperOrder(self._next_order, account.number, spec, "AWAITING_PARENT_ORDER", self.clock(),
                            parent=parent.id if parent else None)
-        self.orders[order.id] = order
+        self.orders[order.id] = self._open[order.id] = order
         for child in spec.children:
-            order.children.append(self._open(account, child, order, "AWAITING_PARENT_ORDER"))
+            order.children.append(self._new(account, child, order))
         return order
 
     def _activate(self, order: PaperOrder) -> None:
@@ -488,7 +490,7 @@ class Broker:
         progress = True
         while progress:
             progress = False
-            for order in sorted(self.orders.values(), key=lambda o: o.id):
+            for order in sorted(self._open.values(), key=lambda o: o.id):
                 if order.status == "WORKING" and order.spec.legs and self._try(order):
                     progress = True
 
@@ -582,6 +584,7 @@ class Broker:
     def _close(self, order: PaperOrder, status: str) -> None:
         order.status = status
         order.closed = self.clock()
+        self._open.pop(order.id, None)
 
     def _trade(self, account: Account, order: PaperOrder, leg: Leg, price: float) -> None:
         instrument = leg.instrument

@@ -147,4 +147,4 @@ def get_transaction(account_id: Union[str, int], transaction_id: int, *, api: Op
 
 def transactions_frame(found: Any, td: Client) -> pd.DataFrame:
     """One row per transaction."""
-    return TRANSACTIONS.frame(td.profile.transaction_rows(found), td.tz)
+    return TRANSACTIONS.frame_columns(td.profile.transaction_columns(found), td.tz)

@@ -7,7 +7,7 @@ providers expect them: strings, truncated (never rounded up) to 2 decimals, or 4
 
 from __future__ import annotations
 
-import copy
+import json
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import Any, Dict, List, Mapping, Optional, Union
 
@@ -102,15 +102,11 @@ class Order:
         """A builder holding an existing order's JSON (to change it, or to make it a parent or child)."""
         if not isinstance(order, Mapping):
             raise ValueError(f"an order must be a dict of the providers' order JSON or an Order, got {order!r}")
+        fields: Json = _copy({k: v for k, v in order.items() if k != "childOrderStrategies"})
+        _normalize(fields)
         built = cls()
-        built._fields = {k: copy.deepcopy(v) for k, v in order.items()
-                         if k not in ("orderLegCollection", "childOrderStrategies")}
-        for name in PRICES:
-            if name in built._fields:
-                built._fields[name] = truncate_price(built._fields[name], name)
-        built._legs = [dict(copy.deepcopy(leg)) for leg in order.get("orderLegCollection") or []]
-        for leg in built._legs:
-            check_quantity(leg.get("quantity"), "a leg's quantity")
+        built._legs = fields.pop("orderLegCollection", None) or []
+        built._fields = fields
         built._children = [as_builder(child) for child in order.get("childOrderStrategies") or []]
         return built
 
@@ -242,9 +238,9 @@ class Order:
         """
         if check:
             self._check()
-        order = copy.deepcopy(self._fields)
+        order = _copy(self._fields)
         if self._legs:
-            order["orderLegCollection"] = copy.deepcopy(self._legs)
+            order["orderLegCollection"] = _copy(self._legs)
         if self._children:
             order["childOrderStrategies"] = [child.build(check) for child in self._children]
         return order
@@ -287,6 +283,36 @@ class Order:
     __hash__ = None  # type: ignore[assignment]  # mutable
 
 
+def _normalize(order: Json) -> None:
+    """Prices as truncated strings and positive quantities, in an order dict and its children (in place)."""
+    for name in PRICES:
+        if name in order:
+            order[name] = truncate_price(order[name], name)
+    for leg in order.get("orderLegCollection") or []:
+        if not isinstance(leg, dict):
+            raise ValueError(f"a leg must be a dict of the providers' order JSON, got {leg!r}")
+        check_quantity(leg.get("quantity"), "a leg's quantity")
+    for child in order.get("childOrderStrategies") or []:
+        if not isinstance(child, dict):
+            raise ValueError(f"a child order must be a dict of the providers' order JSON, got {child!r}")
+        _normalize(child)
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON (through the C encoder: far quicker than copy.deepcopy; Decimal prices become
+    numbers); ValueError for what is not JSON."""
+    try:
+        return json.loads(json.dumps(value, default=_number))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"an order must hold JSON values only: {exc}") from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
 def as_builder(order: Union[Order, Mapping[str, Any]]) -> Order:
     """An Order as is, or a builder holding an order dict."""
     return order if isinstance(order, Order) else Order.from_json(order)
@@ -298,7 +324,9 @@ def order_json(order: Union[Order, Mapping[str, Any]]) -> Json:
     if isinstance(order, Order):
         return order.build()
     if isinstance(order, Mapping):
-        return Order.from_json(order).build(check=False)
+        sent: Json = _copy(dict(order))
+        _normalize(sent)
+        return sent
     raise ValueError(f"order must be an Order or a dict of the providers' order JSON, got {type(order).__name__}")
 
 

@@ -281,10 +281,10 @@ class Provider:
         fields, ``accountId``, and the first leg's ``symbol``, ``assetType`` and ``instruction``."""
         rows: Rows = []
         for order in orders:
-            if not isinstance(order, Mapping):
+            if not isinstance(order, dict):
                 continue
             legs = order.get("orderLegCollection") or [{}]
-            first = legs[0] if isinstance(legs[0], Mapping) else {}
+            first = legs[0] if isinstance(legs[0], dict) else {}
             instrument = first.get("instrument") or {}
             number = order.get(self.account_field)
             row = {key: value for key, value in order.items() if key not in ("childOrderStrategies",
@@ -389,13 +389,18 @@ def records(answer: Any) -> List[Dict[str, Any]]:
     return [item for item in (answer if isinstance(answer, list) else [answer]) if isinstance(item, dict)]
 
 
-def legs_of(order: Mapping[str, Any]) -> List[Mapping[str, Any]]:
-    """Every leg of an order and of its child orders."""
-    legs = [leg for leg in order.get("orderLegCollection") or [] if isinstance(leg, Mapping)]
+def parts_of(order: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    """An order and every order below it (an OCO's or a TRIGGER's children, theirs, ...)."""
+    parts = [order]
     for child in order.get("childOrderStrategies") or []:
-        if isinstance(child, Mapping):
-            legs += legs_of(child)
-    return legs
+        if isinstance(child, dict):
+            parts += parts_of(child)
+    return parts
+
+
+def legs_of(order: Mapping[str, Any]) -> List[Mapping[str, Any]]:
+    """Every leg of an order and of the orders below it."""
+    return [leg for part in parts_of(order) for leg in part.get("orderLegCollection") or [] if isinstance(leg, dict)]
 
 
 def location_id(location: str, pattern: str, account: str) -> Optional[int]:

@@ -22,6 +22,7 @@ from pyTD.providers.base import (
     legs_of,
     location_id,
     option_parts,
+    parts_of,
     records,
     rename,
     span,
@@ -268,8 +269,8 @@ class Schwab(Provider):
         return OptionSymbol(root, expiration, "CALL" if kind == "C" else "PUT", int(strike) / 1000)
 
     def check_order(self, order: Mapping[str, Any]) -> None:
-        for part in [order, *(child for child in order.get("childOrderStrategies") or [])]:
-            if isinstance(part, Mapping) and "requestedDestination" in part:
+        for part in parts_of(order):
+            if "requestedDestination" in part:
                 raise ValueError("Schwab refuses requestedDestination in an order (400); leave it out")
         for leg in legs_of(order):
             instrument = leg.get("instrument") or {}

@@ -19,6 +19,7 @@ from pyTD.providers.base import (
     legs_of,
     location_id,
     option_parts,
+    parts_of,
     plain_strike,
     records,
     span,
@@ -164,9 +165,9 @@ class TD(Provider):
         return OptionSymbol(root, expiration, "CALL" if kind == "C" else "PUT", float(strike))
 
     def check_order(self, order: Mapping[str, Any]) -> None:
-        for part in [order, *(child for child in order.get("childOrderStrategies") or [])]:
+        for part in parts_of(order):
             for name, accepted in ORDER_VALUES.items():
-                value = part.get(name) if isinstance(part, Mapping) else None
+                value = part.get(name)
                 if value is not None and str(value).upper() not in accepted:
                     raise ValueError(f"{name} {value} is not available on {self.title}")
         for leg in legs_of(order):

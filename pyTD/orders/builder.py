@@ -238,7 +238,7 @@ class Order:
         """
         if check:
             self._check()
-        order = _copy(self._fields)
+        order: Json = _copy(self._fields)
         if self._legs:
             order["orderLegCollection"] = _copy(self._legs)
         if self._children:

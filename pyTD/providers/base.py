@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union
 from urllib.parse import unquote, urlsplit
 
 from pyTD.auth.tokens import Token, TokenPair
@@ -201,7 +201,7 @@ class Provider:
     def instrument_found(self, answer: Any) -> Dict[str, Dict[str, Any]]:
         """The instrument(s) of a CUSIP lookup, by symbol."""
         items = answer if isinstance(answer, list) else [answer]
-        return {item.get("symbol") or item.get("cusip"): item for item in items if isinstance(item, dict)}
+        return {str(item.get("symbol") or item.get("cusip")): item for item in items if isinstance(item, dict)}
 
     def index_name(self, index: str, accepted: Sequence[str]) -> str:
         """An index name as this provider spells it: other providers' names and a missing ``$`` are fine."""
@@ -411,7 +411,7 @@ def location_id(location: str, pattern: str, account: str) -> Optional[int]:
     return int(match.group(2))
 
 
-def plain_strike(strike: float) -> str:
+def plain_strike(strike: Union[float, Decimal]) -> str:
     """A strike without trailing zeros: ``2200.0`` -> ``"2200"``, ``42.5`` -> ``"42.5"``."""
     return format(Decimal(str(strike)).normalize(), "f")
 

@@ -337,7 +337,7 @@ class Schwab(Provider):
         return Request(f"{TRADER}/userPreference")  # one set of preferences for the user, not per account
 
     @staticmethod
-    def _headers(app: App) -> dict:
+    def _headers(app: App) -> Dict[str, str]:
         headers = basic_auth(app.client_id, app.secret or "")
         headers["Accept"] = "application/json"
         return headers

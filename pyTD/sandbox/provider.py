@@ -36,7 +36,7 @@ class Provider:
     auth_path = ""  # the login page
     api_path = ""  # what the client's api_url adds to the root
     token_path = ""
-    resource_prefixes: tuple = ()  # paths that need a Bearer token
+    resource_prefixes: Tuple[str, ...] = ()  # paths that need a Bearer token
     access_expires_in = 1800
     refresh_expires_in = 0
     code_expires_in = 0

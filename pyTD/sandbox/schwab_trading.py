@@ -21,6 +21,7 @@ from pyTD.sandbox.replies import Reply, json_reply
 from pyTD.sandbox.trading import (
     Dialect,
     NotAllowed,
+    Routes,
     dispatch,
     effect,
     fields_param,
@@ -91,7 +92,7 @@ class SchwabTrader:
         self.broker = sandbox.broker
         self._lock = threading.Lock()
         self._generation = 0
-        self.routes = [
+        self.routes: Routes = [
             ("GET", re.compile(r"accounts/accountNumbers"), self.account_numbers),
             ("GET", re.compile(r"accounts"), self.accounts),
             ("GET", re.compile(r"accounts/(\w+)"), self.account),

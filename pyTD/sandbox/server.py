@@ -180,7 +180,7 @@ class Sandbox:
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         server_class = type("SandboxHTTPServer", (_Server,), {"address_family": family})
         self._server = server_class((self.host, self.port), _Handler)
-        self._server.sandbox = self  # type: ignore[attr-defined]
+        self._server.sandbox = self  # type: ignore[union-attr]
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="pyTD-sandbox",
                                         daemon=True)  # a short poll interval makes stop() quick

@@ -17,6 +17,7 @@ from pyTD.sandbox.replies import Reply, error_reply, json_reply
 from pyTD.sandbox.trading import (
     Dialect,
     NotAllowed,
+    Routes,
     dispatch,
     fields_param,
     instrument_json,
@@ -117,7 +118,7 @@ class TDTrader:
         self._lock = threading.Lock()
         self._watchlists: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self._next_watchlist = 1000
-        self.routes = [
+        self.routes: Routes = [
             ("GET", re.compile(r"accounts"), self.accounts),
             ("GET", re.compile(r"accounts/watchlists"), self.all_watchlists),
             ("GET", re.compile(r"accounts/(\w+)"), self.account),

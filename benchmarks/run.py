@@ -70,6 +70,21 @@ def _serve(pipe, **options) -> None:
         pipe.recv()  # until told to stop
 
 
+def interleaved(contenders: Dict[str, Callable[[], object]], rounds: int, block: int = 25) -> Dict[str, List[float]]:
+    """Each contender's call times, in alternating blocks of ``block`` calls after a warm-up."""
+    times: Dict[str, List[float]] = {name: [] for name in contenders}
+    for call in contenders.values():  # warm up connections and caches
+        for _ in range(20):
+            call()
+    for _ in range(rounds):  # interleaved blocks: server noise hits every contender alike
+        for name, call in contenders.items():
+            for _ in range(block):
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    return times
+
+
 def tda_client(base: str, token: str) -> Optional[Callable[[], object]]:
     """tda-api's get_quotes, its hard-wired base URL rewritten to the sandbox's; None if tda-api is missing."""
     try:
@@ -109,16 +124,7 @@ def request_overhead(rounds: int, config_dir: str) -> List[Row]:
         tda = tda_client(sb.url, disk.access_token)
         if tda is not None:
             contenders["tda-api"] = tda
-        times: Dict[str, List[float]] = {name: [] for name in contenders}
-        for call in contenders.values():  # warm up connections and caches
-            for _ in range(20):
-                call()
-        for _ in range(rounds):  # interleaved blocks: server noise hits every contender alike
-            for name, call in contenders.items():
-                for _ in range(25):
-                    start = time.perf_counter()
-                    call()
-                    times[name].append(time.perf_counter() - start)
+        times = interleaved(contenders, rounds)
     finally:
         ours.send("stop")
         server.join(10)
@@ -140,20 +146,6 @@ def request_overhead(rounds: int, config_dir: str) -> List[Row]:
 # -- 2b: trading: place_order and get_positions, and 10,000 transactions to pandas --------------------------
 
 RICH = [{"type": "MARGIN", "cash": 10.0 ** 12, "number": "12345678", "positions": {"AAPL": 100, "MSFT": 50}}]
-
-
-def _interleaved(contenders: Dict[str, Callable[[], object]], rounds: int, block: int = 25) -> Dict[str, List[float]]:
-    times: Dict[str, List[float]] = {name: [] for name in contenders}
-    for call in contenders.values():  # warm up connections and caches
-        for _ in range(10):
-            call()
-    for _ in range(rounds):  # interleaved blocks: server noise hits every contender alike
-        for name, call in contenders.items():
-            for _ in range(block):
-                start = time.perf_counter()
-                call()
-                times[name].append(time.perf_counter() - start)
-    return times
 
 
 def trading_overhead(rounds: int, config_dir: str) -> List[Row]:
@@ -185,7 +177,7 @@ def trading_overhead(rounds: int, config_dir: str) -> List[Row]:
                                                   timeout=30).json()["securitiesAccount"]["positions"],
             "get_positions, pyTD": lambda: a.get_positions(number),
         }
-        times = _interleaved(contenders, rounds)
+        times = interleaved(contenders, rounds)
     finally:
         ours.send("stop")
         server.join(10)

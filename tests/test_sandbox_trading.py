@@ -5,7 +5,6 @@ sends to Schwab against the spec, TD's shapes against td-trading.md, the broker'
 import copy
 import json
 from datetime import datetime, timedelta, timezone
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -22,12 +21,11 @@ from pyTD.orders import (
 )
 from pyTD.sandbox import Sandbox, market
 from pyTD.sandbox.broker import Broker, Instrument, Leg, NotFound, Rejected, Spec
-from tests.schwab_spec import SHARED, SpecError, components, errors, validate_request, validate_response
+from tests.schwab_spec import SHARED, SpecError, components, errors, validate_request, validate_with, walk
 
-from .conftest import schwab_only
+from .conftest import bearer_headers, schwab_only
 
 FIXTURES = SHARED / "fixtures" / "schwab"
-KEY, SECRET, CALLBACK = "SPECKEY", "spec-secret", "https://127.0.0.1:8182"
 
 
 # -- where Schwab's recordings and contract win over its trader spec --------------------------------------------
@@ -50,16 +48,6 @@ def number_in_call(template, body):
 
 def preference_list(template, body):
     return [body] if template == "/userPreference" and isinstance(body, dict) else body
-
-
-def walk(node):
-    if isinstance(node, dict):
-        yield node
-        for value in node.values():
-            yield from walk(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from walk(value)
 
 
 def recorded_keys(block):
@@ -100,31 +88,14 @@ EXCEPTIONS = {
 
 def check(method, path, status, body, skip=()):
     """Validate strictly, with every exception but those named in ``skip``."""
-    from tests.schwab_spec import operation
-
-    _, template, _, _ = operation(method, path)
-    body = copy.deepcopy(body)
-    extra = {}
-    for name, (_, keys, patch) in EXCEPTIONS.items():
-        if name in skip:
-            continue
-        for schema, names in keys.items():
-            extra.setdefault(schema, set()).update(names)
-        if patch is not None:
-            body = patch(template, body)
-    validate_response(method, path, status, body, strict=True, extra_keys=extra)
+    validate_with(EXCEPTIONS, method, path, status, body, skip)
 
 
 @pytest.fixture(scope="module")
 def schwab():
     """A Schwab sandbox with orders of every kind placed, filled, working and canceled."""
     with Sandbox(provider="schwab", auto_approve=True) as sb:
-        location = requests.get(sb.auth_url, params={"client_id": KEY, "redirect_uri": CALLBACK},
-                                allow_redirects=False, timeout=5).headers["Location"]
-        code = parse_qs(urlsplit(location).query)["code"][0]
-        token = requests.post(sb.token_url, data={"grant_type": "authorization_code", "code": code,
-                                                  "redirect_uri": CALLBACK}, auth=(KEY, SECRET), timeout=5).json()
-        sb.bearer = {"Authorization": "Bearer " + token["access_token"]}
+        sb.bearer = bearer_headers(sb)
         sb.number = list(sb.broker.accounts)[0]
         sb.key = sb.profile.trader(sb).hash_of(sb.number)
         price = market.quote(market.UNIVERSE["AAPL"], 0).ask
@@ -300,14 +271,7 @@ def test_every_request_pytd_sends_to_schwab_fits_the_spec(logged_in, sandbox):
 @pytest.fixture
 def td():
     with Sandbox(provider="td", auto_approve=True) as sb:
-        location = requests.get(sb.auth_url, params={"response_type": "code", "client_id": KEY + "@AMER.OAUTHAP",
-                                                     "redirect_uri": "http://127.0.0.1:8080/cb"},
-                                allow_redirects=False, timeout=5).headers["Location"]
-        code = parse_qs(urlsplit(location).query)["code"][0]
-        token = requests.post(sb.token_url, data={"grant_type": "authorization_code", "code": code,
-                                                  "client_id": KEY + "@AMER.OAUTHAP", "access_type": "offline",
-                                                  "redirect_uri": "http://127.0.0.1:8080/cb"}, timeout=5).json()
-        sb.bearer = {"Authorization": "Bearer " + token["access_token"]}
+        sb.bearer = bearer_headers(sb)
         sb.number = list(sb.broker.accounts)[0]
         yield sb
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union, overload
 
-from pyTD.accounts.numbers import account_number, with_account
+from pyTD.accounts.numbers import with_account
 from pyTD.exceptions import TDError
 from pyTD.fetch import JSONFormat, PandasFormat, check_output_format, client, send
 from pyTD.frames import Kinds, Table
@@ -139,7 +139,6 @@ def get_positions(account_id: Union[str, int, None] = None, *, api: Optional[Cli
     if account_id is None:
         accounts = _all_accounts(td, True)
     else:
-        account_number(account_id)
         accounts = [with_account(td, account_id, lambda key: send(td, td.profile.accounts_request(key, True)))]
     if output_format == "pandas":
         return POSITIONS.frame([row for a in accounts for row in td.profile.position_rows(a)], td.tz)

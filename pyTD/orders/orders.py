@@ -9,7 +9,7 @@ order reads count against the data limit.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Union, overload
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple, Union, overload
 
 import requests
 
@@ -86,9 +86,7 @@ def place_order(account_id: Union[str, int], order: OrderLike, *, api: Optional[
         If the order is incomplete or has something the provider refuses,
         before anything is sent.
     """
-    body = order_json(order)
-    td = client(api)
-    td.profile.check_order(body)
+    body, td = _prepared(order, api)
     number = account_number(account_id)
 
     def place(key: str) -> int:
@@ -126,9 +124,7 @@ def replace_order(account_id: Union[str, int], order_id: int, order: OrderLike, 
         If the order can no longer be replaced (filled, canceled) or the new
         one is refused, with the provider's message.
     """
-    body = order_json(order)
-    td = client(api)
-    td.profile.check_order(body)
+    body, td = _prepared(order, api)
     number, old = account_number(account_id), _order_id(order_id)
 
     def replace(key: str) -> int:
@@ -187,9 +183,7 @@ def preview_order(account_id: Union[str, int], order: OrderLike, *, api: Optiona
     UnsupportedError
         On TD, which has no preview.
     """
-    body = order_json(order)
-    td = client(api)
-    td.profile.check_order(body)
+    body, td = _prepared(order, api)
     preview: Json = with_account(td, account_id, lambda key: td.request("POST", td.profile.preview_path(key),
                                                                         json=body))
     return preview
@@ -288,6 +282,14 @@ def get_orders(account_id: Union[str, int, None] = None, *, status: Optional[str
 def orders_frame(orders: List[Json], td: Client) -> pd.DataFrame:
     """One row per order and per child order."""
     return ORDERS.frame(td.profile.order_rows(orders), td.tz)
+
+
+def _prepared(order: OrderLike, api: Optional[Client]) -> Tuple[Json, Client]:
+    """The JSON to send and the client, once the order passed the builder's and the provider's checks."""
+    body = order_json(order)
+    td = client(api)
+    td.profile.check_order(body)
+    return body, td
 
 
 def _order_id(order_id: Any) -> int:

@@ -411,6 +411,21 @@ def location_id(location: str, pattern: str, account: str) -> Optional[int]:
     return int(match.group(2))
 
 
+def read_option_symbol(pattern: re.Pattern[str], symbol: str, divisor: int = 1) -> Optional[OptionSymbol]:
+    """The parts of an option symbol a provider's pattern reads (groups root, year, month, day, kind, strike;
+    the strike divided by ``divisor``), or None."""
+    match = pattern.fullmatch(symbol.strip().upper())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    try:
+        expiration = date(2000 + int(parts["year"]), int(parts["month"]), int(parts["day"]))
+    except ValueError:
+        return None
+    return OptionSymbol(parts["root"], expiration, "CALL" if parts["kind"] == "C" else "PUT",
+                        float(parts["strike"]) / divisor)
+
+
 def plain_strike(strike: Union[float, Decimal]) -> str:
     """A strike without trailing zeros: ``2200.0`` -> ``"2200"``, ``42.5`` -> ``"42.5"``."""
     return format(Decimal(str(strike)).normalize(), "f")

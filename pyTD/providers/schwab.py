@@ -23,6 +23,7 @@ from pyTD.providers.base import (
     location_id,
     option_parts,
     parts_of,
+    read_option_symbol,
     records,
     rename,
     span,
@@ -77,7 +78,8 @@ TRANSACTION_TYPES = ("TRADE", "RECEIVE_AND_DELIVER", "DIVIDEND_OR_INTEREST", "AC
                      "CASH_RECEIPT", "CASH_DISBURSEMENT", "ELECTRONIC_FUND", "WIRE_OUT", "WIRE_IN", "JOURNAL",
                      "MEMORANDUM", "MARGIN_CALL", "MONEY_MARKET", "SMA_ADJUSTMENT")
 ORDER_LOCATION = r"/trader/v1/accounts/([^/]+)/orders/(\d+)$"
-OPTION_SYMBOL = re.compile(r"([A-Z0-9.$]{1,6}) *(\d\d)(\d\d)(\d\d)([CP])(\d{8})")
+OPTION_SYMBOL = re.compile(r"(?P<root>[A-Z0-9.$]{1,6}) *(?P<year>\d\d)(?P<month>\d\d)(?P<day>\d\d)(?P<kind>[CP])"
+                           r"(?P<strike>\d{8})")
 DEFAULT_SPAN = timedelta(days=60)  # what clients ask for when no dates are given
 ALL_ORDERS_WITHIN = timedelta(days=60)  # GET /orders: fromEnteredTime within 60 days of today
 # Schwab's transaction fields that TD named otherwise: pyTD's columns use TD's names.
@@ -258,15 +260,7 @@ class Schwab(Provider):
         return f"{root:<6}{day:%y%m%d}{kind}{int(thousandths):08d}"
 
     def parse_option_symbol(self, symbol: str) -> Optional[OptionSymbol]:
-        match = OPTION_SYMBOL.fullmatch(symbol.strip().upper())
-        if match is None:
-            return None
-        root, year, month, day, kind, strike = match.groups()
-        try:
-            expiration = date(2000 + int(year), int(month), int(day))
-        except ValueError:
-            return None
-        return OptionSymbol(root, expiration, "CALL" if kind == "C" else "PUT", int(strike) / 1000)
+        return read_option_symbol(OPTION_SYMBOL, symbol, 1000)  # the strike in thousandths
 
     def check_order(self, order: Mapping[str, Any]) -> None:
         for part in parts_of(order):

@@ -21,6 +21,7 @@ from pyTD.providers.base import (
     option_parts,
     parts_of,
     plain_strike,
+    read_option_symbol,
     records,
     span,
 )
@@ -37,7 +38,8 @@ TRANSACTION_TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_O
 PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences", "surrogateIds")
 ORDER_LOCATION = r"/accounts/([^/]+)/orders/(\d+)$"
 WATCHLIST_LOCATION = r"/accounts/[^/]+/watchlists/([^/]+)$"
-OPTION_SYMBOL = re.compile(r"([A-Z0-9.$/]{1,12})_(\d\d)(\d\d)(\d\d)([CP])(\d+(?:\.\d+)?)")
+OPTION_SYMBOL = re.compile(r"(?P<root>[A-Z0-9.$/]{1,12})_(?P<month>\d\d)(?P<day>\d\d)(?P<year>\d\d)(?P<kind>[CP])"
+                           r"(?P<strike>\d+(?:\.\d+)?)")
 ORDERS_WITHIN = timedelta(days=60)  # "Date must be within 60 days from today's date."
 # What TD's order schema accepts where Schwab's accepts more.
 ORDER_VALUES = {
@@ -154,15 +156,7 @@ class TD(Provider):
         return f"{underlying.strip().upper()}_{day:%m%d%y}{kind}{plain_strike(value)}"
 
     def parse_option_symbol(self, symbol: str) -> Optional[OptionSymbol]:
-        match = OPTION_SYMBOL.fullmatch(symbol.strip().upper())
-        if match is None:
-            return None
-        root, month, day, year, kind, strike = match.groups()
-        try:
-            expiration = date(2000 + int(year), int(month), int(day))
-        except ValueError:
-            return None
-        return OptionSymbol(root, expiration, "CALL" if kind == "C" else "PUT", float(strike))
+        return read_option_symbol(OPTION_SYMBOL, symbol)
 
     def check_order(self, order: Mapping[str, Any]) -> None:
         for part in parts_of(order):

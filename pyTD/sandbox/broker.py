@@ -351,10 +351,7 @@ class Broker:
         with self._lock:
             account = self.account(number)
             self._check(account, spec)
-            order = self._new(account, spec, None)
-            self._activate(order)
-            self._match()
-            return order
+            return self._start(account, spec)
 
     def check(self, number: str, spec: Spec) -> None:
         """Rejected if the account could not carry the order now (what :meth:`place` checks first)."""
@@ -372,10 +369,7 @@ class Broker:
             for each in old.tree():
                 if each.active:
                     self._close(each, "REPLACED" if each is old else "CANCELED")
-            new = self._new(account, spec, None)
-            self._activate(new)
-            self._match()
-            return new
+            return self._start(account, spec)
 
     def cancel(self, number: str, order_id: int) -> PaperOrder:
         """Cancel a working order (and its children); Rejected for one that is filled, canceled or replaced."""
@@ -466,6 +460,13 @@ class Broker:
         return total
 
     # -- the matching engine --------------------------------------------------------------------------
+
+    def _start(self, account: Account, spec: Spec) -> PaperOrder:
+        """A new order, working (and filled if the prices allow)."""
+        order = self._new(account, spec, None)
+        self._activate(order)
+        self._match()
+        return order
 
     def _new(self, account: Account, spec: Spec, parent: Optional[PaperOrder]) -> PaperOrder:
         """An order and its children, waiting to be activated."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
@@ -20,15 +19,13 @@ from pyTD.sandbox.params import BadRequest, Query, one_of, whole
 from pyTD.sandbox.replies import Reply, json_reply
 from pyTD.sandbox.trading import (
     Dialect,
-    NotAllowed,
     Routes,
-    dispatch,
+    Trader,
     effect,
     fields_param,
     instrument_json,
     order_json,
     read_body,
-    read_order,
     securities_account,
     stamp,
 )
@@ -84,40 +81,29 @@ def errors_body(message: str) -> Dict[str, Any]:
     return {"message": message, "errors": [message]}
 
 
-class SchwabTrader:
+class SchwabTrader(Trader):
     """Schwab's trader endpoints on one sandbox's broker; accounts are addressed by hashes it can change."""
 
+    dialect = DIALECT
+
     def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.broker = sandbox.broker
-        self._lock = threading.Lock()
         self._generation = 0
-        self.routes: Routes = [
+        super().__init__(sandbox)
+
+    def own_routes(self) -> Routes:
+        return [
             ("GET", re.compile(r"accounts/accountNumbers"), self.account_numbers),
             ("GET", re.compile(r"accounts"), self.accounts),
             ("GET", re.compile(r"accounts/(\w+)"), self.account),
-            ("GET", re.compile(r"orders"), self.all_orders),
-            ("GET", re.compile(r"accounts/(\w+)/orders"), self.orders),
-            ("POST", re.compile(r"accounts/(\w+)/orders"), self.place),
-            ("GET", re.compile(r"accounts/(\w+)/orders/(\d+)"), self.order),
-            ("PUT", re.compile(r"accounts/(\w+)/orders/(\d+)"), self.replace),
-            ("DELETE", re.compile(r"accounts/(\w+)/orders/(\d+)"), self.cancel),
             ("POST", re.compile(r"accounts/(\w+)/previewOrder"), self.preview),
-            ("GET", re.compile(r"accounts/(\w+)/transactions"), self.transactions),
-            ("GET", re.compile(r"accounts/(\w+)/transactions/(\d+)"), self.transaction),
             ("GET", re.compile(r"userPreference"), self.preference),
         ]
 
-    def answer(self, method: str, relative: str, query: Query, body: bytes) -> Optional[Reply]:
-        """The reply to a trader request (``relative`` to ``/trader/v1``), or None for an unknown path."""
-        try:
-            return dispatch(self.routes, method, relative, query, body)
-        except (Rejected, BadRequest) as exc:
-            return json_reply(400, errors_body(str(exc)))
-        except NotFound as exc:
-            return json_reply(404, errors_body(str(exc)))
-        except NotAllowed:
-            return json_reply(405, errors_body(f"{method} is not allowed on /trader/v1/{relative}"))
+    def error(self, status: int, message: str) -> Reply:
+        return json_reply(status, errors_body(message))
+
+    def wrong_method(self, method: str, relative: str) -> Reply:
+        return self.error(405, f"{method} is not allowed on /trader/v1/{relative}")
 
     # -- account hashes -------------------------------------------------------------------------------
 
@@ -132,18 +118,18 @@ class SchwabTrader:
         with self._lock:
             self._generation += 1
 
-    def _number(self, key: str) -> str:
+    def number_of(self, key: str) -> str:
         for number in self.broker.accounts:
             if self.hash_of(number) == key:
                 return number
         raise NotFound(f"No account with the hash {key[:8]}... (get the hashes from /accounts/accountNumbers)")
 
-    def _find(self, symbol: str) -> Union[market.Security, market.Option, None]:
+    def find(self, symbol: str) -> Union[market.Security, market.Option, None]:
         from pyTD.sandbox.schwab import find
 
         return find(symbol, datetime.fromtimestamp(self.broker.clock(), timezone.utc).date())
 
-    def _location(self, key: str, order_id: int) -> Dict[str, str]:
+    def location(self, key: str, order_id: int) -> Dict[str, str]:
         return {"Location": f"{self.sandbox.url}/trader/v1/accounts/{key}/orders/{order_id}"}
 
     # -- accounts -------------------------------------------------------------------------------------
@@ -157,7 +143,7 @@ class SchwabTrader:
 
     def account(self, query: Query, body: bytes, key: str) -> Reply:
         positions = "positions" in fields_param(query, ("positions",))
-        return json_reply(200, self._account(self._number(key), positions))
+        return json_reply(200, self._account(self.number_of(key), positions))
 
     def _account(self, number: str, positions: bool) -> Dict[str, Any]:
         inner = securities_account(self.broker, self.broker.account(number), positions, DIALECT)
@@ -171,7 +157,7 @@ class SchwabTrader:
         return self._list(query, None)
 
     def orders(self, query: Query, body: bytes, key: str) -> Reply:
-        return self._list(query, self._number(key))
+        return self._list(query, self.number_of(key))
 
     def _list(self, query: Query, number: Optional[str]) -> Reply:
         first, last = _instant(query, "fromEnteredTime"), _instant(query, "toEnteredTime")
@@ -189,41 +175,23 @@ class SchwabTrader:
                  if first.timestamp() <= int(o.entered) <= last.timestamp() and status in (None, o.status)]
         return json_reply(200, found[:limit])
 
-    def place(self, query: Query, body: bytes, key: str) -> Reply:
-        number = self._number(key)
-        order = self.broker.place(number, self._spec(body))
-        return Reply(201, b"", "application/json", self._location(key, order.id))
-
-    def order(self, query: Query, body: bytes, key: str, order_id: str) -> Reply:
-        return json_reply(200, order_json(self.broker.order(self._number(key), int(order_id)), DIALECT))
-
-    def replace(self, query: Query, body: bytes, key: str, order_id: str) -> Reply:
-        number = self._number(key)
-        self.broker.order(number, int(order_id))
-        new = self.broker.replace(number, int(order_id), self._spec(body))
-        return Reply(201, b"", "application/json", self._location(key, new.id))
-
-    def cancel(self, query: Query, body: bytes, key: str, order_id: str) -> Reply:
-        self.broker.cancel(self._number(key), int(order_id))
-        return Reply(200, b"")
-
-    def _spec(self, body: bytes) -> Spec:
+    def spec_of(self, body: bytes) -> Spec:
         order = read_body(body)
         if isinstance(order, dict) and any("requestedDestination" in part for part in
                                            [order, *(c for c in order.get("childOrderStrategies") or []
                                                      if isinstance(c, dict))]):
             raise Rejected("requestedDestination is not allowed in an order request")  # schwab-py issue 43
-        return read_order(order, self._find, DIALECT)
+        return super().spec_of(body)
 
     def preview(self, query: Query, body: bytes, key: str) -> Reply:
-        number = self._number(key)
-        spec = self._spec(body)
+        number = self.number_of(key)
+        spec = self.spec_of(body)
         return json_reply(200, preview_json(self, number, spec))
 
     # -- transactions ---------------------------------------------------------------------------------
 
     def transactions(self, query: Query, body: bytes, key: str) -> Reply:
-        number = self._number(key)
+        number = self.number_of(key)
         first, last = _instant(query, "startDate"), _instant(query, "endDate")
         if first > last or last - first > timedelta(days=366):
             raise BadRequest("startDate must not be after endDate, and at most a year before it")
@@ -246,7 +214,7 @@ class SchwabTrader:
 
     def transaction(self, query: Query, body: bytes, key: str, transaction_id: str) -> Reply:
         # The spec's answer is a list (schwab-api.md): so it is here.
-        return json_reply(200, [transaction_json(self.broker.transaction(self._number(key), int(transaction_id)))])
+        return json_reply(200, [transaction_json(self.broker.transaction(self.number_of(key), int(transaction_id)))])
 
     def preference(self, query: Query, body: bytes) -> Reply:
         return json_reply(200, user_preference(self.sandbox))

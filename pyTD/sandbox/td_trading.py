@@ -4,7 +4,6 @@ principals, preferences and watchlists under ``/v1``, on the shared paper broker
 from __future__ import annotations
 
 import re
-import threading
 import zlib
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Union
@@ -16,14 +15,12 @@ from pyTD.sandbox.params import BadRequest, Query, day_param, one_of, whole
 from pyTD.sandbox.replies import Reply, error_reply, json_reply
 from pyTD.sandbox.trading import (
     Dialect,
-    NotAllowed,
     Routes,
-    dispatch,
+    Trader,
     fields_param,
     instrument_json,
     order_json,
     read_body,
-    read_order,
     securities_account,
     stamp,
 )
@@ -109,27 +106,21 @@ def user_principals(sandbox: Sandbox, fields: List[str]) -> Dict[str, Any]:
     return found
 
 
-class TDTrader:
-    """TD's trader endpoints on one sandbox's broker; holds TD-only state (watchlists, preferences)."""
+class TDTrader(Trader):
+    """TD's trader endpoints on one sandbox's broker; holds TD-only state (watchlists)."""
+
+    dialect = DIALECT
 
     def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
-        self.broker = sandbox.broker
-        self._lock = threading.Lock()
         self._watchlists: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self._next_watchlist = 1000
-        self.routes: Routes = [
+        super().__init__(sandbox)
+
+    def own_routes(self) -> Routes:
+        return [
             ("GET", re.compile(r"accounts"), self.accounts),
             ("GET", re.compile(r"accounts/watchlists"), self.all_watchlists),
             ("GET", re.compile(r"accounts/(\w+)"), self.account),
-            ("GET", re.compile(r"orders"), self.all_orders),
-            ("GET", re.compile(r"accounts/(\w+)/orders"), self.orders),
-            ("POST", re.compile(r"accounts/(\w+)/orders"), self.place),
-            ("GET", re.compile(r"accounts/(\w+)/orders/(\d+)"), self.order),
-            ("PUT", re.compile(r"accounts/(\w+)/orders/(\d+)"), self.replace),
-            ("DELETE", re.compile(r"accounts/(\w+)/orders/(\d+)"), self.cancel),
-            ("GET", re.compile(r"accounts/(\w+)/transactions"), self.transactions),
-            ("GET", re.compile(r"accounts/(\w+)/transactions/(\d+)"), self.transaction),
             ("GET", re.compile(r"userprincipals"), self.principals),
             ("GET", re.compile(r"accounts/(\w+)/preferences"), self.preferences),
             ("GET", re.compile(r"accounts/(\w+)/watchlists"), self.watchlists),
@@ -140,22 +131,24 @@ class TDTrader:
             ("DELETE", re.compile(r"accounts/(\w+)/watchlists/([^/]+)"), self.delete_watchlist),
         ]
 
-    def answer(self, method: str, relative: str, query: Query, body: bytes) -> Optional[Reply]:
-        """The reply to a trader request (``relative`` to ``/v1``), or None for an unknown path."""
-        try:
-            return dispatch(self.routes, method, relative, query, body)
-        except (Rejected, BadRequest) as exc:
-            return error_reply(400, str(exc))
-        except NotFound as exc:
-            return error_reply(404, str(exc))
-        except NotAllowed:
-            return error_reply(400, "The Target endpoint cannot be reached or is not configured for "
-                                    f"{method} {relative}")  # TD's gateway for a wrong method
+    def error(self, status: int, message: str) -> Reply:
+        return error_reply(status, message)
 
-    def _find(self, symbol: str) -> Union[market.Security, market.Option, None]:
+    def wrong_method(self, method: str, relative: str) -> Reply:
+        return error_reply(400, "The Target endpoint cannot be reached or is not configured for "
+                                f"{method} {relative}")  # TD's gateway for a wrong method
+
+    def find(self, symbol: str) -> Union[market.Security, market.Option, None]:
         from pyTD.sandbox.td import find
 
         return find(symbol, datetime.fromtimestamp(self.broker.clock(), NEW_YORK).date())
+
+    def number_of(self, key: str) -> str:
+        self.broker.account(key)  # NotFound for an account that does not exist
+        return key
+
+    def location(self, key: str, order_id: int) -> Dict[str, str]:
+        return self._location(key, "orders", order_id)
 
     def _location(self, number: str, what: str, item: object) -> Dict[str, str]:
         return {"Location": f"{self.sandbox.api_url}/accounts/{number}/{what}/{item}"}
@@ -211,23 +204,6 @@ class TDTrader:
                 found.append(order_json(order, DIALECT))
         limit = whole(query, "maxResults")
         return json_reply(200, found[:limit] if limit else found)
-
-    def place(self, query: Query, body: bytes, number: str) -> Reply:
-        self.broker.account(number)
-        order = self.broker.place(number, read_order(read_body(body), self._find, DIALECT))
-        return Reply(201, b"", "application/json", self._location(number, "orders", order.id))
-
-    def order(self, query: Query, body: bytes, number: str, order_id: str) -> Reply:
-        return json_reply(200, order_json(self.broker.order(number, int(order_id)), DIALECT))
-
-    def replace(self, query: Query, body: bytes, number: str, order_id: str) -> Reply:
-        self.broker.order(number, int(order_id))
-        new = self.broker.replace(number, int(order_id), read_order(read_body(body), self._find, DIALECT))
-        return Reply(201, b"", "application/json", self._location(number, "orders", new.id))
-
-    def cancel(self, query: Query, body: bytes, number: str, order_id: str) -> Reply:
-        self.broker.cancel(number, int(order_id))
-        return Reply(200, b"")
 
     # -- transactions ---------------------------------------------------------------------------------
 

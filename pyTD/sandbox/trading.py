@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pyTD.sandbox.broker import (
     INSTRUCTIONS,
@@ -31,7 +32,10 @@ from pyTD.sandbox.broker import (
 )
 from pyTD.sandbox.market import Option, Security
 from pyTD.sandbox.params import BadRequest, Query
-from pyTD.sandbox.replies import Reply
+from pyTD.sandbox.replies import Reply, json_reply
+
+if TYPE_CHECKING:
+    from pyTD.sandbox.server import Sandbox
 
 Json = Dict[str, Any]
 Finder = Callable[[str], Union[Security, Option, None]]
@@ -39,6 +43,8 @@ SESSIONS = ("NORMAL", "AM", "PM", "SEAMLESS")
 NEEDS_PRICE = ("LIMIT", "STOP_LIMIT", "NET_DEBIT", "NET_CREDIT")
 SPREAD_TYPES = ("MARKET", "NET_DEBIT", "NET_CREDIT", "NET_ZERO")
 PRICES = ("price", "stopPrice", "activationPrice")
+Handler = Callable[..., Reply]
+Routes = Sequence[Tuple[str, "re.Pattern[str]", Handler]]
 
 
 @dataclass(frozen=True)
@@ -345,10 +351,6 @@ def fields_param(query: Query, accepted: Tuple[str, ...]) -> List[str]:
 
 # -- routing ------------------------------------------------------------------------------------------------
 
-Handler = Callable[..., Reply]
-Routes = Sequence[Tuple[str, "re.Pattern[str]", Handler]]
-
-
 def dispatch(routes: Routes, method: str, relative: str, *args: Any) -> Optional[Reply]:
     """The reply of the route whose method and pattern match (handlers get ``*args`` then the path's groups);
     a path known for other methods answers None with ``method`` unknown: the caller answers 405."""
@@ -369,5 +371,94 @@ class NotAllowed(Exception):
     """A trader path asked with a method it does not serve."""
 
 
-__all__ = ["Dialect", "NotAllowed", "NotFound", "Rejected", "dispatch", "order_json", "read_body", "read_order",
-           "securities_account", "stamp"]
+ORDER_ROUTES = (  # method, path, the Trader method that answers (in the provider's shapes)
+    ("GET", r"orders", "all_orders"),
+    ("GET", r"accounts/(\w+)/orders", "orders"),
+    ("POST", r"accounts/(\w+)/orders", "place"),
+    ("GET", r"accounts/(\w+)/orders/(\d+)", "order"),
+    ("PUT", r"accounts/(\w+)/orders/(\d+)", "replace"),
+    ("DELETE", r"accounts/(\w+)/orders/(\d+)", "cancel"),
+    ("GET", r"accounts/(\w+)/transactions", "transactions"),
+    ("GET", r"accounts/(\w+)/transactions/(\d+)", "transaction"),
+)
+
+
+class Trader:
+    """One provider's trader endpoints on a sandbox's broker: what both providers route alike (the order and
+    transaction paths), the dispatch, and the hooks for each provider's error body."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.sandbox = sandbox
+        self.broker = sandbox.broker
+        self._lock = threading.Lock()
+        self.routes: Routes = [*self.own_routes(), *self.order_routes()]
+
+    def own_routes(self) -> Routes:
+        """The provider's other endpoints."""
+        return []
+
+    def order_routes(self) -> Routes:
+        """Orders and transactions: the same paths on both providers (relative to their trader base), served
+        by the methods :data:`ORDER_ROUTES` names."""
+        return [(verb, re.compile(pattern), getattr(self, name)) for verb, pattern, name in ORDER_ROUTES]
+
+    def answer(self, method: str, relative: str, query: Query, body: bytes) -> Optional[Reply]:
+        """The reply to a trader request (``relative`` to the trader base), or None for an unknown path."""
+        try:
+            return dispatch(self.routes, method, relative, query, body)
+        except (Rejected, BadRequest) as exc:
+            return self.error(400, str(exc))
+        except NotFound as exc:
+            return self.error(404, str(exc))
+        except NotAllowed:
+            return self.wrong_method(method, relative)
+
+    def error(self, status: int, message: str) -> Reply:
+        """The provider's error body."""
+        raise NotImplementedError
+
+    def wrong_method(self, method: str, relative: str) -> Reply:
+        raise NotImplementedError
+
+    # -- what each provider knows: its symbols, how paths name accounts, where orders live ----------------
+
+    dialect: Dialect
+
+    def find(self, symbol: str) -> Union[Security, Option, None]:
+        """What a symbol in the provider's format names (a security or a listed option), or None."""
+        raise NotImplementedError
+
+    def number_of(self, key: str) -> str:
+        """The account number a path's account segment names; NotFound if none."""
+        raise NotImplementedError
+
+    def location(self, key: str, order_id: int) -> Dict[str, str]:
+        """The ``Location`` header of a placed order."""
+        raise NotImplementedError
+
+    def spec_of(self, body: bytes) -> Spec:
+        """An order request's body as the broker's Spec (Rejected with the reason)."""
+        return read_order(read_body(body), self.find, self.dialect)
+
+    # -- the order endpoints, alike on both providers -------------------------------------------------
+
+    def place(self, query: Query, body: bytes, key: str) -> Reply:
+        order = self.broker.place(self.number_of(key), self.spec_of(body))
+        return Reply(201, b"", "application/json", self.location(key, order.id))
+
+    def order(self, query: Query, body: bytes, key: str, order_id: str) -> Reply:
+        return json_reply(200, order_json(self.broker.order(self.number_of(key), int(order_id)), self.dialect))
+
+    def replace(self, query: Query, body: bytes, key: str, order_id: str) -> Reply:
+        number = self.number_of(key)
+        self.broker.order(number, int(order_id))  # a missing order is a 404 before the body is read
+        new = self.broker.replace(number, int(order_id), self.spec_of(body))
+        return Reply(201, b"", "application/json", self.location(key, new.id))
+
+    def cancel(self, query: Query, body: bytes, key: str, order_id: str) -> Reply:
+        self.broker.cancel(self.number_of(key), int(order_id))
+        return Reply(200, b"")
+
+
+__all__ = ["Dialect", "NotAllowed", "NotFound", "Rejected", "Trader", "dispatch", "order_json", "read_body",
+           "read_order", "securities_account", "stamp"]

@@ -334,6 +334,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     with Sandbox(port=args.port, provider=profile.name, auto_approve=args.auto_approve, client_secret=secret) as sb:
         callback = _example_callback(profile.name, free_port())
         print(f"pyTD sandbox ({profile.title} stand-in) serving at {sb.url}  (Ctrl-C to stop)")
+        print("Paper accounts: " + ", ".join(f"{number} ({account.type.lower()}, ${account.cash:,.0f})"
+                                             for number, account in sb.broker.accounts.items()))
         print("In another terminal:")
         for name, value in (("TD_PROVIDER", profile.name), ("TD_CONSUMER_KEY", "SANDBOXKEY"),
                             ("TD_CLIENT_SECRET", secret), ("TD_CALLBACK_URL", callback),

@@ -204,8 +204,9 @@ def test_sandbox_command_prints_what_to_export_and_logs_in_headless(provider, tm
     proc = subprocess.Popen([sys.executable, "-m", "pyTD", "sandbox", "--auto-approve", "--provider", provider],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(9 if provider == "schwab" else 8)]
+        lines = [proc.stdout.readline() for _ in range(10 if provider == "schwab" else 9)]
         assert lines[0].startswith("pyTD sandbox (") and " serving at http://127.0.0.1:" in lines[0]
+        assert lines[1].startswith("Paper accounts: ") and "(margin, $100,000)" in lines[1]
         exports = dict(line.split()[1].split("=", 1) for line in lines if line.strip().startswith("export "))
         assert {"TD_PROVIDER", "TD_CONSUMER_KEY", "TD_CALLBACK_URL", "TD_AUTH_URL", "TD_API_URL"} <= set(exports)
         assert ("TD_CLIENT_SECRET" in exports) is (provider == "schwab")
@@ -218,6 +219,9 @@ def test_sandbox_command_prints_what_to_export_and_logs_in_headless(provider, tm
         done = subprocess.run([sys.executable, "-m", "pyTD", "quote", "AAPL"], env=env, capture_output=True,
                               text=True, timeout=60)
         assert done.returncode == 0 and done.stdout.splitlines()[1].startswith("AAPL"), done.stderr
+        done = subprocess.run([sys.executable, "-m", "pyTD", "accounts"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0 and done.stdout.splitlines()[1].split()[0] == lines[1].split()[2], done.stderr
     finally:
         import signal
 

@@ -324,6 +324,11 @@ def test_td_errors(td):
     assert "decimal" in td_call(td, "POST", f"/accounts/{td.number}/orders", too_precise).json()["error"]
 
 
+def test_td_has_no_account_hashes(td):
+    with pytest.raises(ValueError, match="no hashes"):
+        td.rotate_account_hashes()
+
+
 def test_td_207(td):
     other = list(td.broker.accounts)[1]
     td.broker.unavailable.add(other)

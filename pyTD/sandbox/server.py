@@ -313,7 +313,10 @@ class Sandbox:
 
     def rotate_account_hashes(self) -> None:
         """Schwab: give every account a new hash, so a client's stored map is stale (old hashes answer 404)."""
-        self.profile.trader(self).rotate_hashes()
+        trader = self.profile.trader(self)
+        if not hasattr(trader, "rotate_hashes"):
+            raise ValueError(f"{self.profile.title} addresses accounts by their numbers: it has no hashes")
+        trader.rotate_hashes()
 
     # -- serving --------------------------------------------------------------------------------------
 

@@ -65,10 +65,25 @@ def client(sb: Sandbox, config_dir: str, **options) -> api:
 # -- 1 and 2: per-request overhead ---------------------------------------------------------------
 
 
-def _serve(pipe) -> None:
-    with Sandbox(auto_approve=True) as sb:
+def _serve(pipe, **options) -> None:
+    with Sandbox(auto_approve=True, **options) as sb:
         pipe.send(sb.port)
         pipe.recv()  # until told to stop
+
+
+def interleaved(contenders: Dict[str, Callable[[], object]], rounds: int, block: int = 25) -> Dict[str, List[float]]:
+    """Each contender's call times, in alternating blocks of ``block`` calls after a warm-up."""
+    times: Dict[str, List[float]] = {name: [] for name in contenders}
+    for call in contenders.values():  # warm up connections and caches
+        for _ in range(20):
+            call()
+    for _ in range(rounds):  # interleaved blocks: server noise hits every contender alike
+        for name, call in contenders.items():
+            for _ in range(block):
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    return times
 
 
 def tda_client(base: str, token: str) -> Optional[Callable[[], object]]:
@@ -110,16 +125,7 @@ def request_overhead(rounds: int, config_dir: str) -> List[Row]:
         tda = tda_client(sb.url, disk.access_token)
         if tda is not None:
             contenders["tda-api"] = tda
-        times: Dict[str, List[float]] = {name: [] for name in contenders}
-        for call in contenders.values():  # warm up connections and caches
-            for _ in range(20):
-                call()
-        for _ in range(rounds):  # interleaved blocks: server noise hits every contender alike
-            for name, call in contenders.items():
-                for _ in range(25):
-                    start = time.perf_counter()
-                    call()
-                    times[name].append(time.perf_counter() - start)
+        times = interleaved(contenders, rounds)
     finally:
         ours.send("stop")
         server.join(10)
@@ -136,6 +142,104 @@ def request_overhead(rounds: int, config_dir: str) -> List[Row]:
     else:
         rows.append(("pyTD / tda-api", "n/a (tda-api not installed)", ""))
     return rows
+
+
+# -- 2b: trading: place_order and get_positions, and 10,000 transactions to pandas --------------------------
+
+RICH = [{"type": "MARGIN", "cash": 10.0 ** 12, "number": "12345678", "positions": {"AAPL": 100, "MSFT": 50}}]
+
+
+def trading_overhead(rounds: int, config_dir: str) -> List[Row]:
+    """place_order and get_positions through pyTD vs the same requests through a bare Session."""
+    ours, theirs = fork.Pipe()
+    server = fork.Process(target=_serve, args=(theirs,), kwargs={"accounts": RICH}, daemon=True)
+    server.start()
+    try:
+        sb = Sandbox(port=ours.recv())  # only its URLs: the server runs in the other process
+        a = client(sb, config_dir, rate_limit=0, order_rate_limit=0)
+        raw = requests.Session()
+        raw.headers["Authorization"] = f"Bearer {a.access_token}"
+        number = "12345678"
+        order = {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY", "orderStrategyType": "SINGLE",
+                 "orderLegCollection": [{"instruction": "BUY", "quantity": 1,
+                                         "instrument": {"symbol": "AAPL", "assetType": "EQUITY"}}]}
+        orders_url = f"{sb.api_url}/accounts/{number}/orders"
+        account_url = f"{sb.api_url}/accounts/{number}"
+
+        def raw_place() -> int:
+            answer = raw.post(orders_url, json=order, timeout=30)
+            answer.raise_for_status()
+            return int(answer.headers["Location"].rsplit("/", 1)[1])
+
+        contenders: Dict[str, Callable[[], object]] = {
+            "place_order, raw": raw_place,
+            "place_order, pyTD": lambda: a.place_order(number, order),
+            "get_positions, raw": lambda: raw.get(account_url, params={"fields": "positions"},
+                                                  timeout=30).json()["securitiesAccount"]["positions"],
+            "get_positions, pyTD": lambda: a.get_positions(number),
+        }
+        times = interleaved(contenders, rounds)
+    finally:
+        ours.send("stop")
+        server.join(10)
+    medians = {name: stats(samples) for name, samples in times.items()}
+    rows = [(f"{name} ({len(times[name])} calls)", f"{us(m)} ± {us(iqr)}", "") for name, (m, iqr) in medians.items()]
+    for what in ("place_order", "get_positions"):
+        ratio = medians[f"{what}, pyTD"][0] / medians[f"{what}, raw"][0]
+        extra = medians[f"{what}, pyTD"][0] - medians[f"{what}, raw"][0]
+        rows.append((f"{what}: pyTD / raw requests", f"{ratio:.3f} (+{us(extra)} a call)", "≤ 1.05"))
+    return rows
+
+
+def transactions_conversion(runs: int, config_dir: str) -> List[Row]:
+    """get_transactions(..., output_format="pandas") on 10,000 transactions: the fetch, and the conversion alone."""
+    from pyTD.sandbox import schwab_trading, td_trading
+    from pyTD.sandbox.broker import Broker, Instrument, Leg, Spec
+    from pyTD.sandbox.market import UNIVERSE
+    from pyTD.transactions.transactions import transactions_frame
+
+    broker = Broker(accounts=[{"type": "MARGIN", "cash": 10.0 ** 12, "number": "1"}])
+    for i in range(5000):
+        for side in ("BUY", "SELL"):
+            symbol = ("AAPL", "MSFT", "KO", "F")[i % 4]
+            broker.place("1", Spec("SINGLE", {}, "MARKET", legs=[Leg(side, float(1 + i % 7),
+                                                                     Instrument(UNIVERSE[symbol]))]))
+    trades = broker.transactions_of("1")[-10_000:]
+    rows: List[Row] = []
+    for provider, shape in (("td", td_trading), ("schwab", schwab_trading)):
+        answer = [shape.transaction_json(t) for t in trades]
+        secret = {"client_secret": "BENCH-SECRET"} if provider == "schwab" else {}
+        a = api(KEY, "https://127.0.0.1:8182", provider=provider, config_dir=config_dir, cache="memory", **secret)
+        samples = timings(lambda answer=answer, a=a: transactions_frame(answer, a), runs)
+        shape_of = transactions_frame(answer, a).shape
+        rows.append(row(f"10,000 {provider.upper()} transactions to pandas ({shape_of[1]} columns)", samples))
+        rows[-1] = (*rows[-1][:2], "< 100 ms")
+    ours, theirs = fork.Pipe()
+    server = fork.Process(target=_serve_transactions, args=(theirs,), daemon=True)
+    server.start()
+    try:
+        sb = Sandbox(port=ours.recv())
+        a = client(sb, os.path.join(config_dir, "transactions"), rate_limit=0)
+        whole = timings(lambda: a.get_transactions("1", output_format="pandas"), max(runs // 4, 3))
+        fetched = len(a.get_transactions("1"))
+    finally:
+        ours.send("stop")
+        server.join(10)
+    rows.append(row(f"get_transactions(..., output_format=\"pandas\"), {fetched:,} from the TD sandbox, "
+                    "fetch and conversion", whole))
+    return rows
+
+
+def _serve_transactions(pipe) -> None:
+    from pyTD.sandbox.broker import Instrument, Leg, Spec
+    from pyTD.sandbox.market import UNIVERSE
+
+    with Sandbox(auto_approve=True, accounts=[{"type": "MARGIN", "cash": 10.0 ** 12, "number": "1"}]) as sb:
+        for _ in range(5000):
+            for side in ("BUY", "SELL"):
+                sb.broker.place("1", Spec("SINGLE", {}, "MARKET", legs=[Leg(side, 1.0, Instrument(UNIVERSE["F"]))]))
+        pipe.send(sb.port)
+        pipe.recv()
 
 
 # -- 3: import time -----------------------------------------------------------------------------------
@@ -504,6 +608,12 @@ How it is measured
   :class:`requests.Session` with the Bearer header, parsed as JSON too. The sandbox runs in another process,
   and the contenders alternate in blocks of 25 calls so that server noise affects them alike.
 - tda-api: its ``Client.get_quotes`` with a session that rewrites its hard-wired base URL to the sandbox's.
+- Trading: ``place_order`` (a market order, given as a dict, that fills at once) and ``get_positions`` of one
+  account against the same POST (reading the id from ``Location``) and GET through a bare session, with the
+  order limit off; the sandbox in another process, the contenders alternating in blocks of 25.
+- Transactions: 10,000 transactions in each provider's shape (from the paper broker) to a DataFrame
+  (``transactions_frame``, what ``get_transactions(..., output_format="pandas")`` does after the fetch); and the
+  whole call against a TD sandbox holding 10,000 transactions.
 - Imports: wall time of ``python -c "import X"`` minus ``python -c "pass"`` in fresh interpreters, interleaved.
   ``import pyTD`` does not import requests; ``import pyTD.api`` does.
 - Login: from the browser's request to the callback server until the tokens are on disk, minus the token
@@ -575,6 +685,8 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pyTD-bench-") as tmp, contextlib.ExitStack() as stack:
         redis_url = stack.enter_context(RedisServer(os.path.join(tmp, "redis"))).url if installed() else None
         steps = [("request overhead", lambda: request_overhead(args.rounds, os.path.join(tmp, "overhead"))),
+                 ("trading overhead", lambda: trading_overhead(max(args.rounds // 2, 4), os.path.join(tmp, "trade"))),
+                 ("transactions to pandas", lambda: transactions_conversion(20, os.path.join(tmp, "tx"))),
                  ("import time", lambda: imports(30)),
                  ("login", lambda: login(20, tmp)),
                  ("cache operations", lambda: cache_ops(300, tmp, redis_url)),

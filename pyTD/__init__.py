@@ -1,7 +1,7 @@
 """pyTD: a Python client for TD Ameritrade's developer API and Charles Schwab's Trader API.
 
-Start with ``from pyTD.api import api``; the market-data functions are also
-available here (``pyTD.get_quotes``) and as methods of ``api``.
+Start with ``from pyTD.api import api``; the market-data and trading functions are
+also available here (``pyTD.get_quotes``, ``pyTD.place_order``) and as methods of ``api``.
 """
 
 import logging
@@ -20,6 +20,25 @@ FUNCTIONS = {
     "get_fundamentals": "pyTD.market",
     "get_instruments": "pyTD.instruments",
     "get_instrument": "pyTD.instruments",
+    "get_accounts": "pyTD.accounts",
+    "get_account": "pyTD.accounts",
+    "get_positions": "pyTD.accounts",
+    "get_user_principals": "pyTD.accounts",
+    "get_user_preferences": "pyTD.accounts",
+    "get_watchlists": "pyTD.accounts",
+    "get_watchlist": "pyTD.accounts",
+    "create_watchlist": "pyTD.accounts",
+    "replace_watchlist": "pyTD.accounts",
+    "update_watchlist": "pyTD.accounts",
+    "delete_watchlist": "pyTD.accounts",
+    "place_order": "pyTD.orders",
+    "get_order": "pyTD.orders",
+    "get_orders": "pyTD.orders",
+    "cancel_order": "pyTD.orders",
+    "replace_order": "pyTD.orders",
+    "preview_order": "pyTD.orders",
+    "get_transactions": "pyTD.transactions",
+    "get_transaction": "pyTD.transactions",
 }
 __all__ = sorted(FUNCTIONS)
 

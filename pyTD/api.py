@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pyTD.accounts.methods import Trading
 from pyTD.client import Client, token_filename, token_key
 from pyTD.market.methods import MarketData
 from pyTD.stream.methods import Streaming
@@ -9,9 +10,9 @@ from pyTD.stream.methods import Streaming
 __all__ = ["api", "token_filename", "token_key"]
 
 
-class api(MarketData, Streaming, Client):  # noqa: N801 - the name users import since pyTD's first release
-    """A TD Ameritrade or Charles Schwab API client: logs in, keeps tokens fresh, sends requests and
-    serves market data.
+class api(MarketData, Trading, Streaming, Client):  # noqa: N801 - the name users import since pyTD's first release
+    """A TD Ameritrade or Charles Schwab API client: logs in, keeps tokens fresh, sends requests, serves
+    market data, reads and trades the accounts, and streams.
 
     Parameters
     ----------
@@ -66,6 +67,11 @@ class api(MarketData, Streaming, Client):  # noqa: N801 - the name users import 
         machine, through a file in ``config_dir``) or a Redis URL such as
         ``redis://host:6379/0`` (every process on every host; ``"redis"``
         means ``TD_REDIS_URL``). Default: ``TD_RATE_STORE``, else ``"process"``.
+    order_rate_limit : int or str, optional
+        Order writes (place, replace, cancel) allowed per minute and account,
+        or ``"N/S"`` for N per S seconds (0: no limit); separate from
+        ``rate_limit`` and shared through the same store. Default:
+        ``TD_ORDER_RATE_LIMIT``, else 120.
     ssl_cert, ssl_key : str, optional
         Certificate and key for an ``https`` callback URL. Default:
         ``TD_SSL_CERT`` / ``TD_SSL_KEY``, else a self-signed certificate.

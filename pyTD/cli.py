@@ -1,4 +1,5 @@
-"""The command line: ``python -m pyTD login|status|logout|quote|stream|history|chain|sandbox|demo``.
+"""The command line: ``python -m pyTD login|status|logout|quote|stream|history|chain|accounts|positions|orders|
+order|sandbox|demo``.
 
 Errors print one line and exit with status 1; no command ever prints a token.
 Settings (``--provider``, ``--consumer-key``, ...) go before or after the command.
@@ -46,7 +47,8 @@ FLAGS = {
     "auth_url": "--auth-url", "api_url": "--api-url", "provider": "--provider", "client_secret": "TD_CLIENT_SECRET",
     "period_type": "--period-type", "frequency_type": "--frequency-type", "period": "--period",
     "frequency": "--frequency", "start_date": "--start", "end_date": "--end", "contract_type": "--type",
-    "strike_count": "--strikes", "from_date": "--from", "to_date": "--to",
+    "strike_count": "--strikes", "from_date": "--from", "to_date": "--to", "account_id": "--account",
+    "stop_price": "--stop",
 }
 
 
@@ -128,6 +130,28 @@ def _parser() -> argparse.ArgumentParser:
     chain.add_argument("--from", dest="from_date", help="first expiration day, e.g. 2024-06-01")
     chain.add_argument("--to", dest="to_date", help="last expiration day")
     chain.set_defaults(run=_chain)
+
+    command("accounts", "print the accounts and their balances").set_defaults(run=_accounts)
+
+    positions = command("positions", "print the positions of every account, or of one")
+    positions.add_argument("--account", help="only this account (its number)")
+    positions.set_defaults(run=_positions)
+
+    orders = command("orders", "print the orders of the last 60 days, of every account or of one")
+    orders.add_argument("--account", help="only this account (its number)")
+    orders.add_argument("--status", help="only orders in this status, e.g. WORKING or FILLED")
+    orders.set_defaults(run=_orders)
+
+    order = command("order", "place a stock order: prints it, asks to confirm, then prints its id")
+    order.add_argument("side", choices=("buy", "sell"), help="buy or sell")
+    order.add_argument("symbol", metavar="SYMBOL")
+    order.add_argument("quantity", metavar="QTY", type=int, help="how many shares")
+    order.add_argument("--limit", type=float, metavar="P", help="a limit price (default: at the market)")
+    order.add_argument("--stop", type=float, metavar="P", help="a stop price (with --limit: a stop-limit order)")
+    order.add_argument("--account", required=True, help="the account's number")
+    order.add_argument("--yes", action="store_true", help="place it without asking")
+    order.add_argument("--dry-run", action="store_true", help="print the order, send nothing")
+    order.set_defaults(run=_order)
 
     sandbox = command("sandbox", "serve the offline stand-in of the provider until Ctrl-C")
     sandbox.add_argument("--port", type=int, default=0, help="port to listen on (default: any free)")
@@ -276,6 +300,77 @@ def _chain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _accounts(args: argparse.Namespace) -> int:
+    from pyTD.accounts import get_accounts
+
+    client = _client(args)
+    rows = [client.profile.account_row(account) for account in get_accounts(api=client)]
+    print(text_table(ACCOUNT_COLUMNS, rows, left=(0, 1)))
+    return 0
+
+
+def _positions(args: argparse.Namespace) -> int:
+    from pyTD.accounts import get_accounts, get_positions
+
+    client = _client(args)
+    if args.account is None:
+        rows = [row for a in get_accounts(True, api=client) for row in client.profile.position_rows(a)]
+    else:
+        held = get_positions(args.account, api=client)
+        rows = [{"accountId": number, **p.get("instrument", {}), **p} for number, ps in held.items() for p in ps]
+    print(text_table(POSITION_COLUMNS, rows, left=(0, 1, 2)) if rows else "No positions.")
+    return 0
+
+
+def _orders(args: argparse.Namespace) -> int:
+    from pyTD.orders import get_orders
+
+    client = _client(args)
+    rows = client.profile.order_rows(get_orders(args.account, status=args.status, api=client))
+    for row in rows:
+        row["enteredTime"] = _local_time(row.get("enteredTime"), client.tz)
+    print(text_table(ORDER_COLUMNS, rows, left=(1, 2, 3, 4, 5, 6, 9)) if rows else "No orders.")
+    return 0
+
+
+def _order(args: argparse.Namespace) -> int:
+    import json
+
+    from pyTD.accounts.numbers import account_number
+    from pyTD.providers import get
+
+    order = stock_order(args.side, args.symbol, args.quantity, args.limit, args.stop).build()
+    number = account_number(args.account)
+    profile = get(args.provider or _env("TD_PROVIDER") or "td")
+    profile.check_order(order)
+    print(json.dumps(order, indent=2))
+    if args.dry_run:
+        return 0
+    if not args.yes:
+        if not (sys.stdin is not None and sys.stdin.isatty()):
+            raise ValueError("no terminal to confirm the order on: pass --yes to place it (or --dry-run)")
+        if input(f"Place this order in account {number}? [y/N] ").strip().lower() not in ("y", "yes"):
+            print("Not placed.")
+            return 1
+    from pyTD.orders import place_order
+
+    print(f"Placed order {place_order(number, order, api=_client(args))}.")
+    return 0
+
+
+def stock_order(side: str, symbol: str, quantity: int, limit: Optional[float], stop: Optional[float]) -> Any:
+    """The order builder the ``order`` command sends: market, limit, stop or stop-limit, for the day."""
+    from pyTD import orders
+
+    if stop is not None and limit is not None:
+        return getattr(orders, f"equity_{side}_stop_limit")(symbol, quantity, stop, limit)
+    if stop is not None:
+        return getattr(orders, f"equity_{side}_stop")(symbol, quantity, stop)
+    if limit is not None:
+        return getattr(orders, f"equity_{side}_limit")(symbol, quantity, limit)
+    return getattr(orders, f"equity_{side}_market")(symbol, quantity)
+
+
 def _sandbox(args: argparse.Namespace) -> int:
     from pyTD.providers import get
     from pyTD.sandbox import Sandbox
@@ -286,6 +381,8 @@ def _sandbox(args: argparse.Namespace) -> int:
     with Sandbox(port=args.port, provider=profile.name, auto_approve=args.auto_approve, client_secret=secret) as sb:
         callback = _example_callback(profile.name, free_port())
         print(f"pyTD sandbox ({profile.title} stand-in) serving at {sb.url}  (Ctrl-C to stop)")
+        print("Paper accounts: " + ", ".join(f"{number} ({account.type.lower()}, ${account.cash:,.0f})"
+                                             for number, account in sb.broker.accounts.items()))
         print("In another terminal:")
         for name, value in (("TD_PROVIDER", profile.name), ("TD_CONSUMER_KEY", "SANDBOXKEY"),
                             ("TD_CLIENT_SECRET", secret), ("TD_CALLBACK_URL", callback),
@@ -342,6 +439,51 @@ def _env(name: str) -> Optional[str]:
     from pyTD.config import setting
 
     return setting(None, name)
+
+
+ACCOUNT_COLUMNS: List[Column] = [
+    ("Account", "accountId", str),
+    ("Type", "type", str),
+    ("Value", None, lambda r: _money(_first(r, "currentBalances.liquidationValue",
+                                            "initialBalances.liquidationValue"))),
+    ("Cash", None, lambda r: _money(_first(r, "currentBalances.cashBalance", "currentBalances.totalCash"))),
+    ("Buying power", None, lambda r: _money(_first(r, "currentBalances.buyingPower",
+                                                   "currentBalances.cashAvailableForTrading"))),
+]
+POSITION_COLUMNS: List[Column] = [
+    ("Account", "accountId", str),
+    ("Symbol", "symbol", str),
+    ("Type", "assetType", str),
+    ("Quantity", None, lambda p: f"{(p.get('longQuantity') or 0) - (p.get('shortQuantity') or 0):,g}"),
+    ("Avg price", "averagePrice", lambda v: _money(v)),
+    ("Market value", "marketValue", lambda v: _money(v)),
+    ("Day P/L", "currentDayProfitLoss", lambda v: f"{float(v):+,.2f}"),
+]
+ORDER_COLUMNS: List[Column] = [
+    ("Order", "orderId", str),
+    ("Account", "accountId", str),
+    ("Status", "status", str),
+    ("Entered", "enteredTime", str),  # in the api's time zone
+    ("Side", "instruction", str),
+    ("Symbol", "symbol", str),
+    ("Type", "orderType", str),
+    ("Qty", "quantity", lambda v: f"{float(v):,g}"),
+    ("Price", None, lambda o: _money(o.get("price") if o.get("price") is not None else o["stopPrice"])),
+    ("Strategy", "orderStrategyType", str),
+]
+
+
+def _local_time(stamp: Any, tz: Any) -> Any:
+    """``2021-12-10T04:45:05+0000`` as ``2021-12-09 23:45`` in ``tz``."""
+    try:
+        return datetime.strptime(str(stamp), "%Y-%m-%dT%H:%M:%S%z").astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
+def _first(record: Dict[str, Any], *names: str) -> Any:
+    """The first of ``names`` the record has (balances differ between margin and cash accounts)."""
+    return next(record[name] for name in names if record.get(name) is not None)
 
 
 def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:

@@ -21,7 +21,7 @@ from pyTD.auth.flow import AuthFlow, Browser, new_state
 from pyTD.cache import DiskCache, MemCache
 from pyTD.exceptions import AuthorizationError, CacheError, ConfigurationError, ReauthorizationRequired
 from pyTD.providers.base import App, Provider
-from pyTD.ratelimit import shared_limiter
+from pyTD.ratelimit import Limiter, shared_limiter
 from pyTD.tokens import Token, TokenPair
 from pyTD.transport import Transport, parse_response
 
@@ -56,6 +56,7 @@ class Client:
         rate_limit: Optional[Union[int, str]] = None,
         rate_window: Optional[float] = None,
         rate_limit_store: Optional[str] = None,
+        order_rate_limit: Optional[Union[int, str]] = None,
         ssl_cert: Optional[str] = None,
         ssl_key: Optional[str] = None,
         tz: Any = None,
@@ -80,7 +81,9 @@ class Client:
         self.auth_url = config.http_url(auth_url, "TD_AUTH_URL", self.profile.auth_url, insecure)
         self.api_url = config.http_url(api_url, "TD_API_URL", self.profile.api_url, insecure)
         limit, window = config.rate_limit(rate_limit, rate_window)
-        limiter = shared_limiter(self.client_id, limit, window, config.rate_store(rate_limit_store), self.config_dir)
+        self._rate_store = config.rate_store(rate_limit_store)
+        self._order_rate = config.order_rate_limit(order_rate_limit)
+        limiter = shared_limiter(self.client_id, limit, window, self._rate_store, self.config_dir)
         self.transport = Transport(session, config.timeout(timeout), retry_count, pause, limiter)
         if cache is None or isinstance(cache, str):
             cache = self._new_cache(config.cache_kind(cache, store_tokens))
@@ -241,18 +244,35 @@ class Client:
         TDQueryError
             A subclass by status, if the provider answers with an error.
         """
+        return parse_response(self.send(method, path, **kwargs))
+
+    def send(self, method: str, path: str, *, limiter: Optional[Limiter] = None, **kwargs: Any) -> requests.Response:
+        """Send an authorized request to ``api_url + path``; return the response, whatever its status.
+
+        As :meth:`request`, but the caller reads the status and headers (an order's ``Location``) and
+        checks for errors (:func:`pyTD.transport.parse_response`). ``limiter`` replaces the data
+        limit (order writes have their own, see :meth:`order_limiter`).
+        """
         if not path.startswith("/"):
             raise ValueError(f"path must start with '/' and is relative to api_url: {path!r}")
         headers = dict(kwargs.pop("headers", None) or {})
         token = self._access()
         for retry_unauthorized in (True, False):
             headers["Authorization"] = f"Bearer {token}"
-            response = self.transport.send(method, self.api_url + path, headers=headers, **kwargs)
+            # A 401 means the server refused the request unread, so sending it again (order writes too) is safe.
+            response = self.transport.send(method, self.api_url + path, headers=headers, limiter=limiter, **kwargs)
             if response.status_code != 401 or not retry_unauthorized:
                 break
             log.info("The access token was rejected; refreshing it once")
             token = self._access(rejected=token)
-        return parse_response(response)
+        return response
+
+    def order_limiter(self, account: str) -> Limiter:
+        """The limit on order writes (place, replace, cancel) of one account: ``order_rate_limit``, separate from
+        the data limit and shared through the same store (``rate_limit_store``)."""
+        limit, window = self._order_rate
+        return shared_limiter(f"orders:{self.client_id}:{account}", limit, window, self._rate_store,
+                              self.config_dir)
 
     def fresh_access_token(self, rejected: Optional[str] = None) -> str:
         """A usable access token for a connection that is not an HTTP request (the streamer's login).

@@ -34,11 +34,14 @@ ENV_VARS = {
     "TD_ALLOW_INSECURE_HTTP": "allow plain http:// auth and API URLs on other hosts than loopback "
                               "(``allow_insecure_http``)",
     "TD_RATE_STORE": "who shares the rate limit: process, machine, or a redis:// URL (``rate_limit_store``)",
+    "TD_ORDER_RATE_LIMIT": "order writes (place, replace, cancel) per minute and account, or N/S; default 120, "
+                           "0 disables (``order_rate_limit``)",
 }
 DEFAULT_TIMEZONE = "America/New_York"  # where the markets are
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_RATE_LIMIT = 120  # TD's limit per app on non-order endpoints
+DEFAULT_ORDER_RATE_LIMIT = 120  # both providers' highest order-write limit per minute (and account, TD)
 DEFAULT_RATE_WINDOW = 60.0
 MAX_SECONDS = 86400.0  # a timeout or a rate window longer than a day is a mistake (and overflows some clocks)
 DEFAULT_REDIS_URL = "redis://localhost:6379/0"
@@ -265,10 +268,23 @@ def rate_limit(value: Optional[Union[int, str]], window: Optional[float] = None)
 
     A string may be ``"N"`` (per minute) or ``"N/S"`` (N per S seconds); 0 disables the limit.
     """
-    raw = setting(None if value is None else str(value), "TD_RATE_LIMIT")
-    name = "rate_limit" if value is not None else "TD_RATE_LIMIT"
+    return _rate(value, window, "rate_limit", "TD_RATE_LIMIT", DEFAULT_RATE_LIMIT)
+
+
+def order_rate_limit(value: Optional[Union[int, str]]) -> Tuple[int, float]:
+    """Resolve the order-write limit per account: the argument, else ``TD_ORDER_RATE_LIMIT``, else 120 per 60 s.
+
+    The same forms as :func:`rate_limit`.
+    """
+    return _rate(value, None, "order_rate_limit", "TD_ORDER_RATE_LIMIT", DEFAULT_ORDER_RATE_LIMIT)
+
+
+def _rate(value: Optional[Union[int, str]], window: Optional[float], argument: str, env_var: str,
+          default: int) -> Tuple[int, float]:
+    raw = setting(None if value is None else str(value), env_var)
+    name = argument if value is not None else env_var
     if raw is None:
-        count, seconds = str(DEFAULT_RATE_LIMIT), str(DEFAULT_RATE_WINDOW)
+        count, seconds = str(default), str(DEFAULT_RATE_WINDOW)
     else:
         count, _, seconds = raw.partition("/")
     try:

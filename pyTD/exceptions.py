@@ -52,6 +52,14 @@ class TDConnectionError(TDError):
     """The server could not be reached, or did not answer in time."""
 
 
+class OrderStatusUnknown(TDError):
+    """An order write (place, replace, cancel) got no usable answer: a timeout, a dropped connection or a 5xx.
+
+    The server may or may not have acted on it. pyTD never sends an order write again by itself; check
+    ``get_orders`` (or ``get_order``) before sending it again.
+    """
+
+
 class TDQueryError(TDError):
     """The server answered a request with an error.
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,27 +55,50 @@ class Table:
 
     def frame(self, records: Iterable[Mapping[str, Any]], tz: tzinfo, extra: Optional[Extra] = None) -> pd.DataFrame:
         """A DataFrame of ``records``; ``extra`` are the provider's own columns of this table."""
+        rows = records if isinstance(records, list) else list(records)
+        names = list(self.columns)
+        seen = set(names)
+        for row in rows:
+            if not seen.issuperset(row):  # most rows bring no new column: a check in C, no loop here
+                for name in row:
+                    if name not in seen:
+                        seen.add(name)
+                        names.append(name)
+        return self.frame_columns({name: [row.get(name) for row in rows] for name in names}, tz, extra)
+
+    def frame_columns(self, columns: Mapping[str, List[Any]], tz: tzinfo,
+                      extra: Optional[Extra] = None) -> pd.DataFrame:
+        """A DataFrame of columns of values (all as long), for answers too long to go through records
+        (see :func:`columns_of`); declared columns that are missing are empty."""
         pandas()  # or a clear ImportError
         import pandas as pd
 
         always, sometimes = extra or ({}, {})
         kinds = {**sometimes, **self.optional, **always, **self.columns}
-        rows = list(records)
+        length = len(next(iter(columns.values()))) if columns else 0
         names = list(self.columns) + [name for name in always if name not in self.columns]
-        seen = set(names)
-        for row in rows:
-            for name in row:
-                if name not in seen:
-                    seen.add(name)
-                    names.append(name)
+        names += [name for name in columns if name not in names]
         data = {}
         for name in names:
-            kind = kinds.get(name, "auto")
-            data[name] = convert([row.get(name) for row in rows], kind, tz)
+            values = columns[name] if name in columns else [None] * length
+            data[name] = convert(values, kinds.get(name, "auto"), tz)
         frame = pd.DataFrame(data, columns=names)
         if self.index is not None:
             frame = frame.set_index(self.index)
         return frame
+
+
+def columns_of(records: Sequence[Mapping[str, Any]], skip: Iterable[str] = ()) -> Dict[str, List[Any]]:
+    """Each key of the records (the first record's in order, then the others') -> its values, None where a
+    record lacks it: a column at a time, far quicker than records for thousands of them."""
+    if not records:
+        return {}
+    keys = list(records[0])
+    keys += sorted(set().union(*records) - set(keys))
+    everywhere = set(records[0]).intersection(*records)  # these are read in C (itemgetter), the rest with get
+    unwanted = set(skip)
+    return {key: list(map(itemgetter(key), records)) if key in everywhere else [r.get(key) for r in records]
+            for key in keys if key not in unwanted}
 
 
 def pandas() -> Any:
@@ -116,6 +140,10 @@ def _bool(values: List[Any], tz: tzinfo) -> pd.Series:
 def _time(values: List[Any], tz: tzinfo) -> pd.Series:
     import pandas as pd
 
+    texts = _all_text(values)
+    if texts is not None:  # ISO strings only (the trader APIs): one vectorized parse
+        parsed = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
+        return pd.Series(parsed).astype("datetime64[ns, UTC]").dt.tz_convert(tz)
     column = pd.Series(values, dtype="object")
     result: pd.Series[pd.Timestamp] = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
     numbers, texts = _split(column)
@@ -133,6 +161,10 @@ def _time(values: List[Any], tz: tzinfo) -> pd.Series:
 def _day(values: List[Any], tz: tzinfo) -> pd.Series:
     import pandas as pd
 
+    texts = _all_text(values)
+    if texts is not None:
+        days = [text[:10] if text is not None else None for text in texts]
+        return pd.Series(pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")).astype("datetime64[ns]")
     column = pd.Series(values, dtype="object")
     result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
     numbers, texts = _split(column)
@@ -146,6 +178,14 @@ def _day(values: List[Any], tz: tzinfo) -> pd.Series:
     if len(days):
         result[days.index] = pd.to_datetime(days.map(date.isoformat), format="%Y-%m-%d")
     return result
+
+
+def _all_text(values: List[Any]) -> Optional[List[Optional[str]]]:
+    """The values with blank strings as None, if every one is a string or None and one is not blank; else None."""
+    texts = [v if v is None or v.strip() else None for v in values if v is None or type(v) is str]
+    if len(texts) != len(values) or not any(texts):
+        return None
+    return texts
 
 
 def _split(column: pd.Series) -> Any:

@@ -99,11 +99,13 @@ class Transport:
         self.limiter = limiter if limiter is not None else RateLimiter(0)
         self._warned_throttle = -float("inf")
 
-    def send(self, method: str, url: str, *, throttle: bool = True, **kwargs: Any) -> requests.Response:
+    def send(self, method: str, url: str, *, throttle: bool = True, limiter: Optional[Limiter] = None,
+             **kwargs: Any) -> requests.Response:
         """Send one request, retrying idempotent ones; return the final response, its body read.
 
         ``throttle=False`` skips the rate limiter (for the token endpoint, whose
-        requests are rare and hold the refresh lock). ``timeout=`` overrides the
+        requests are rare and hold the refresh lock); ``limiter`` takes the place of
+        the transport's own (order writes have their own limit). ``timeout=`` overrides the
         transport's for this request; other keywords go to :mod:`requests`.
 
         Raises
@@ -121,7 +123,7 @@ class Transport:
         where = strip_query(url)
         for attempt in range(1, retries + 2):
             if throttle:
-                self._throttle(method, where)
+                self._throttle(limiter or self.limiter, method, where)
             start = time.perf_counter()
             try:
                 response = self._attempt(method, url, seconds, kwargs)
@@ -168,17 +170,17 @@ class Transport:
         response._content = bytes(body)
         return response
 
-    def _throttle(self, method: str, where: str) -> None:
-        waited = self.limiter.acquire()
+    def _throttle(self, limiter: Limiter, method: str, where: str) -> None:
+        waited = limiter.acquire()
         if not waited:
             return
         now = time.monotonic()
         # One warning per window: a long batch should not flood the log.
-        level = logging.WARNING if now - self._warned_throttle > self.limiter.window else logging.DEBUG
+        level = logging.WARNING if now - self._warned_throttle > limiter.window else logging.DEBUG
         if level == logging.WARNING:
             self._warned_throttle = now
         log.log(level, "Rate limit of %d requests per %g s reached: %s %s waited %.2f s",
-                self.limiter.limit, self.limiter.window, method, where, waited)
+                limiter.limit, limiter.window, method, where, waited)
 
     def _wait(self, attempt: int, retry_after: Optional[str], why: str) -> None:
         delay = min(self.pause * 2.0 ** min(attempt - 1, 16), _MAX_BACKOFF) * (1 + random.random() / 4)

@@ -3,8 +3,10 @@
 import os
 import threading
 from types import SimpleNamespace
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import requests
 
 from pyTD import ratelimit, redisdb
 from pyTD.api import api
@@ -90,6 +92,24 @@ def get_quotes_raw(client, symbols="AAPL"):
 def sandbox(provider):
     with Sandbox(provider=provider, auto_approve=True) as sb:
         yield sb
+
+
+def bearer_headers(sb, key="RAWKEY", secret="raw-secret"):
+    """Log in to an auto-approving sandbox without pyTD; the Authorization header of the access token."""
+    schwab = sb.provider == "schwab"
+    callback = "https://127.0.0.1:8182" if schwab else "http://127.0.0.1:8080/cb"
+    client_id = key if schwab else key + "@AMER.OAUTHAP"
+    location = requests.get(sb.auth_url, params={"response_type": "code", "client_id": client_id,
+                                                 "redirect_uri": callback},
+                            allow_redirects=False, timeout=5).headers["Location"]
+    form = {"grant_type": "authorization_code", "code": parse_qs(urlsplit(location).query)["code"][0],
+            "redirect_uri": callback}
+    if schwab:
+        answer = requests.post(sb.token_url, data=form, auth=(key, secret), timeout=5)
+    else:
+        answer = requests.post(sb.token_url, data={**form, "client_id": client_id, "access_type": "offline"},
+                               timeout=5)
+    return {"Authorization": "Bearer " + answer.json()["access_token"]}
 
 
 def callback_for(provider):

@@ -1,5 +1,7 @@
 """The command line: in-process through main(), and as `python -m pyTD` for the demo."""
 
+import io
+import json
 import os
 import subprocess
 import sys
@@ -209,8 +211,9 @@ def test_sandbox_command_prints_what_to_export_and_logs_in_headless(provider, tm
     proc = subprocess.Popen([sys.executable, "-m", "pyTD", "sandbox", "--auto-approve", "--provider", provider],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        lines = [proc.stdout.readline() for _ in range(9 if provider == "schwab" else 8)]
+        lines = [proc.stdout.readline() for _ in range(10 if provider == "schwab" else 9)]
         assert lines[0].startswith("pyTD sandbox (") and " serving at http://127.0.0.1:" in lines[0]
+        assert lines[1].startswith("Paper accounts: ") and "(margin, $100,000)" in lines[1]
         exports = dict(line.split()[1].split("=", 1) for line in lines if line.strip().startswith("export "))
         assert {"TD_PROVIDER", "TD_CONSUMER_KEY", "TD_CALLBACK_URL", "TD_AUTH_URL", "TD_API_URL"} <= set(exports)
         assert ("TD_CLIENT_SECRET" in exports) is (provider == "schwab")
@@ -223,6 +226,9 @@ def test_sandbox_command_prints_what_to_export_and_logs_in_headless(provider, tm
         done = subprocess.run([sys.executable, "-m", "pyTD", "quote", "AAPL"], env=env, capture_output=True,
                               text=True, timeout=60)
         assert done.returncode == 0 and done.stdout.splitlines()[1].startswith("AAPL"), done.stderr
+        done = subprocess.run([sys.executable, "-m", "pyTD", "accounts"], env=env, capture_output=True, text=True,
+                              timeout=60)
+        assert done.returncode == 0 and done.stdout.splitlines()[1].split()[0] == lines[1].split()[2], done.stderr
     finally:
         import signal
 
@@ -307,3 +313,85 @@ def test_a_denial_with_escape_sequences_is_shown_clean(client):
     with pytest.raises(AuthorizationError, match="denied") as info:
         client.login(open_browser=browser, timeout=10)
     assert "\x1b" not in str(info.value) and "\r" not in str(info.value)
+
+
+# -- trading ---------------------------------------------------------------------------------------------------
+
+
+def test_accounts_positions_and_orders_tables(cli_logged_in, capsys, sandbox):
+    margin, cash = list(sandbox.broker.accounts)
+    status, out, _ = run(capsys, "accounts")
+    lines = out.splitlines()
+    assert status == 0 and lines[0].split() == ["Account", "Type", "Value", "Cash", "Buying", "power"]
+    assert [line.split()[:2] for line in lines[1:]] == [[margin, "MARGIN"], [cash, "CASH"]]
+    assert lines[1].split()[3] == "100,000.00"
+    status, out, _ = run(capsys, "positions")
+    assert status == 0 and [line.split()[:2] for line in out.splitlines()[1:]] == [
+        [margin, "AAPL"], [margin, "MSFT"], [cash, "F"], [cash, "SPY"]]
+    status, out, _ = run(capsys, "positions", "--account", cash)
+    assert [line.split()[1:4] for line in out.splitlines()[1:]] == [["F", "EQUITY", "200"], ["SPY", "EQUITY", "10"]]
+    status, out, _ = run(capsys, "orders")
+    assert status == 0 and out == "No orders.\n"
+
+
+def test_order_buy_with_yes_prints_the_json_and_the_id(cli_logged_in, capsys, sandbox):
+    margin = list(sandbox.broker.accounts)[0]
+    status, out, _ = run(capsys, "order", "buy", "aapl", "5", "--account", margin, "--yes")
+    assert status == 0
+    (placed,) = sandbox.broker.orders_of(margin)
+    body, last = out.rsplit("\n", 2)[0], out.splitlines()[-1]
+    assert json.loads(body) == {"orderType": "MARKET", "session": "NORMAL", "duration": "DAY",
+                                "orderStrategyType": "SINGLE", "orderLegCollection": [
+                                    {"instruction": "BUY", "quantity": 5,
+                                     "instrument": {"symbol": "AAPL", "assetType": "EQUITY"}}]}
+    assert last == f"Placed order {placed.id}."
+    status, out, _ = run(capsys, "orders", "--account", margin, "--status", "FILLED")
+    row = out.splitlines()[1].split()
+    assert row[0] == str(placed.id) and row[1:3] == [margin, "FILLED"] and row[5:8] == ["BUY", "AAPL", "MARKET"]
+
+
+def test_order_sell_limit_and_stop_kinds(cli_logged_in, capsys, sandbox):
+    margin = list(sandbox.broker.accounts)[0]
+    for options, kind in ((["--limit", "250.129"], "LIMIT"), (["--stop", "200"], "STOP"),
+                          (["--stop", "200", "--limit", "199.5"], "STOP_LIMIT")):
+        status, out, _ = run(capsys, "order", "sell", "AAPL", "10", *options, "--account", margin, "--dry-run")
+        order = json.loads(out)
+        assert status == 0 and order["orderType"] == kind and order["orderLegCollection"][0]["instruction"] == "SELL"
+    assert order["price"] == "199.50" and order["stopPrice"] == "200.00"
+    assert sandbox.broker.orders_of(margin) == []  # a dry run sends nothing
+
+
+def test_order_without_a_terminal_and_without_yes_refuses(cli_logged_in, capsys, sandbox, monkeypatch):
+    margin = list(sandbox.broker.accounts)[0]
+    monkeypatch.setattr("sys.stdin", io.StringIO("y\n"))  # not a terminal
+    status, out, err = run(capsys, "order", "buy", "AAPL", "1", "--account", margin)
+    assert status == 1 and "--yes" in err and '"orderType": "MARKET"' in out
+    assert sandbox.broker.orders_of(margin) == []
+
+
+@pytest.mark.parametrize("answer,placed", [("y", 1), ("n", 0), ("", 0)])
+def test_order_asks_on_a_terminal(cli_logged_in, capsys, sandbox, monkeypatch, answer, placed):
+    margin = list(sandbox.broker.accounts)[0]
+    terminal = io.StringIO(answer + "\n")
+    terminal.isatty = lambda: True
+    monkeypatch.setattr("sys.stdin", terminal)
+    status, out, _ = run(capsys, "order", "buy", "AAPL", "1", "--account", margin)
+    assert len(sandbox.broker.orders_of(margin)) == placed
+    assert status == (0 if placed else 1) and ("Placed order" in out) == bool(placed)
+    assert f"Place this order in account {margin}? [y/N]" in out
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["order", "buy", "AAPL", "0", "--account", "1"], "quantity"),
+    (["order", "buy", "AAPL", "10", "--account", "12 3", "--dry-run"], "--account"),
+    (["order", "buy", "AAPL", "10", "--limit", "-1", "--account", "1"], "price"),
+])
+def test_order_argument_errors_are_one_line(env, capsys, argv, words):
+    status, _, err = run(capsys, *argv)
+    assert status == 1 and words in err and err.count("\n") == 1
+
+
+def test_a_refused_order_says_why(cli_logged_in, capsys, sandbox):
+    cash = list(sandbox.broker.accounts)[1]
+    status, _, err = run(capsys, "order", "buy", "AAPL", "1000", "--account", cash, "--yes")
+    assert status == 1 and "buying power" in err and sandbox.broker.orders_of(cash) == []

@@ -181,7 +181,7 @@ def test_resources_need_a_valid_bearer_token(sb, header):
 
 
 def test_unknown_paths_and_methods(sb, tokens):
-    assert bearer(sb, tokens["access_token"], "/accounts").status_code == 404
+    assert bearer(sb, tokens["access_token"], "/nosuchthing").status_code == 404
     post = requests.post(sb.api_url + "/marketdata/quotes", headers={"Authorization": "Bearer " +
                                                                      tokens["access_token"]}, timeout=5)
     assert post.status_code == 405

@@ -2,19 +2,39 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import re
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 from pyTD.checks import choice
 from pyTD.exceptions import ConfigurationError, StreamError
+from pyTD.frames import columns_of
 from pyTD.providers import streaming
-from pyTD.providers.base import App, Provider, Request, Rows, TokenRequest, basic_auth, rename
+from pyTD.providers.base import (
+    App,
+    OptionSymbol,
+    Provider,
+    Request,
+    Rows,
+    TokenRequest,
+    basic_auth,
+    legs_of,
+    location_id,
+    option_parts,
+    parts_of,
+    read_option_symbol,
+    records,
+    rename,
+    span,
+)
 from pyTD.providers.streaming import ALL, BOOK, CHANGE, FOREX, WHOLE, StreamerLogin, StreamService, table
 from pyTD.tokens import Token, TokenPair, parse_token_response
 
 REFRESH_LIFETIME = 7 * 24 * 3600.0  # from the interactive login; refreshing never extends it
 
 MARKET_DATA = "/marketdata/v1"
+TRADER = "/trader/v1"
 QUOTE_BLOCKS = ("quote", "fundamental", "extended", "reference", "regular")
 MOVER_INDEXES = ("$DJI", "$COMPX", "$SPX", "NYSE", "NASDAQ", "OTCBB", "INDEX_ALL", "EQUITY_ALL", "OPTION_ALL",
                  "OPTION_PUT", "OPTION_CALL")
@@ -113,6 +133,24 @@ STREAM_SERVICES = streaming.services(
     streaming.ACCOUNT_ACTIVITY_SERVICE,
 )
 ACTIVITY_KEY = "Account Activity"  # any string works; Schwab's own example
+
+
+# schwab-api.md sections 4 and 5
+ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_STOP_CONDITION",
+                  "AWAITING_MANUAL_REVIEW", "ACCEPTED", "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING",
+                  "REJECTED", "PENDING_CANCEL", "CANCELED", "PENDING_REPLACE", "REPLACED", "FILLED", "EXPIRED", "NEW",
+                  "AWAITING_RELEASE_TIME", "PENDING_ACKNOWLEDGEMENT", "PENDING_RECALL", "UNKNOWN")
+TRANSACTION_TYPES = ("TRADE", "RECEIVE_AND_DELIVER", "DIVIDEND_OR_INTEREST", "ACH_RECEIPT", "ACH_DISBURSEMENT",
+                     "CASH_RECEIPT", "CASH_DISBURSEMENT", "ELECTRONIC_FUND", "WIRE_OUT", "WIRE_IN", "JOURNAL",
+                     "MEMORANDUM", "MARGIN_CALL", "MONEY_MARKET", "SMA_ADJUSTMENT")
+ORDER_LOCATION = r"/trader/v1/accounts/([^/]+)/orders/(\d+)$"
+OPTION_SYMBOL = re.compile(r"(?P<root>[A-Z0-9.$]{1,6}) *(?P<year>\d\d)(?P<month>\d\d)(?P<day>\d\d)(?P<kind>[CP])"
+                           r"(?P<strike>\d{8})")
+DEFAULT_SPAN = timedelta(days=60)  # what clients ask for when no dates are given
+ALL_ORDERS_WITHIN = timedelta(days=60)  # GET /orders: fromEnteredTime within 60 days of today
+# Schwab's transaction fields that TD named otherwise: pyTD's columns use TD's names.
+TRANSACTION_NAMES = {"activityId": "transactionId", "time": "transactionDate", "accountNumber": "accountId"}
+TRANSACTION_KEPT = ("description", "status", "type")  # the transaction's, where its instrument has its own
 
 
 class Schwab(Provider):
@@ -285,11 +323,137 @@ class Schwab(Provider):
             raise StreamError(f"Schwab's /trader/v1/userPreference answer lacks streamerInfo ({exc!r}): "
                               "is the app subscribed to Schwab's Trader API (Market Data Production)?") from None
 
+    # -- trading --------------------------------------------------------------------------------------
+
+    account_field = "accountNumber"
+    order_statuses = ORDER_STATUSES
+    transaction_types = TRANSACTION_TYPES
+    transactions_cap = 3000
+
+    def account_numbers_request(self) -> Optional[Request]:
+        return Request(f"{TRADER}/accounts/accountNumbers")
+
+    def account_keys(self, answer: Any) -> Dict[str, str]:
+        return {str(item["accountNumber"]): str(item["hashValue"]) for item in answer or []
+                if isinstance(item, dict) and item.get("accountNumber") and item.get("hashValue")}
+
+    def accounts_request(self, account: Optional[str], positions: bool) -> Request:
+        return Request(f"{TRADER}/accounts" + ("" if account is None else f"/{account}"),
+                       {"fields": "positions"} if positions else {})
+
+    def option_symbol(self, underlying: str, expiration: date, contract_type: str, strike: float) -> str:
+        day, kind, value = option_parts(expiration, contract_type, strike)
+        root = underlying.strip().upper()
+        thousandths = value * 1000
+        if len(root) > 6 or thousandths != thousandths.to_integral_value() or thousandths >= 10 ** 8:
+            raise ValueError(f"{root} {value} cannot be written as a Schwab option symbol (a root of at most 6 "
+                             "characters, a strike below 100,000 in thousandths)")
+        return f"{root:<6}{day:%y%m%d}{kind}{int(thousandths):08d}"
+
+    def parse_option_symbol(self, symbol: str) -> Optional[OptionSymbol]:
+        return read_option_symbol(OPTION_SYMBOL, symbol, 1000)  # the strike in thousandths
+
+    def check_order(self, order: Mapping[str, Any]) -> None:
+        for part in parts_of(order):
+            if "requestedDestination" in part:
+                raise ValueError("Schwab refuses requestedDestination in an order (400); leave it out")
+        for leg in legs_of(order):
+            instrument = leg.get("instrument") or {}
+            symbol = str(instrument.get("symbol", ""))
+            if instrument.get("assetType") == "OPTION" and self.parse_option_symbol(symbol) is None:
+                raise ValueError(f"{symbol!r} is not a Schwab option symbol such as 'AAPL  251219C00200000': "
+                                 "use option_symbol(..., provider='schwab')")
+
+    def orders_query(self, all_accounts: bool, status: Optional[str], start: Optional[datetime],
+                     end: Optional[datetime], max_results: Optional[int], tz: tzinfo) -> Dict[str, Any]:
+        # Both bounds are required; all accounts' orders only within 60 days, one account's a year apart.
+        first, last = span(start, end, datetime.now(timezone.utc), DEFAULT_SPAN, ("from_entered", "to_entered"),
+                           within=ALL_ORDERS_WITHIN if all_accounts else None)
+        query: Dict[str, Any] = {"fromEnteredTime": _instant(first), "toEnteredTime": _instant(last, up=True)}
+        if max_results is not None:
+            query["maxResults"] = max_results
+        if status is not None:
+            query["status"] = choice(status, "status", ORDER_STATUSES)
+        return query
+
+    def order_path(self, account: Optional[str], order_id: Optional[int] = None) -> str:
+        if account is None:
+            return f"{TRADER}/orders"
+        return f"{TRADER}/accounts/{account}/orders" + ("" if order_id is None else f"/{order_id}")
+
+    def preview_path(self, account: str) -> str:
+        return f"{TRADER}/accounts/{account}/previewOrder"
+
+    def order_id(self, location: str, account: str) -> Optional[int]:
+        return location_id(location, ORDER_LOCATION, account)
+
+    def transactions_query(self, types: Optional[List[str]], symbol: Optional[str], start: Optional[datetime],
+                           end: Optional[datetime], tz: tzinfo) -> Dict[str, Any]:
+        # startDate, endDate and types are all required.
+        first, last = span(start, end, datetime.now(timezone.utc), DEFAULT_SPAN, ("start_date", "end_date"))
+        chosen = [choice(t, "types", TRANSACTION_TYPES) or "" for t in types or TRANSACTION_TYPES]
+        query: Dict[str, Any] = {"startDate": _instant(first), "endDate": _instant(last, up=True),
+                                 "types": ",".join(chosen)}
+        if symbol is not None:
+            query["symbol"] = symbol
+        return query
+
+    def transactions_path(self, account: str, transaction_id: Optional[int] = None) -> str:
+        return f"{TRADER}/accounts/{account}/transactions" + ("" if transaction_id is None else f"/{transaction_id}")
+
+    def transaction_columns(self, answer: Any) -> Dict[str, List[Any]]:
+        items = records(answer)
+        parts = [_transfer(item.get("transferItems")) for item in items]
+        mains = [main for main, _ in parts]
+        columns = columns_of(items)
+        for old, new in TRANSACTION_NAMES.items():
+            if old in columns and new not in columns:
+                columns[new] = columns.pop(old)
+        # The security's transfer item, then its instrument's fields (but the transaction's own kept).
+        columns.update(columns_of(mains, skip=("instrument",)))
+        columns.update(columns_of([main.get("instrument") or {} for main in mains], skip=TRANSACTION_KEPT))
+        columns["fees"] = [fees for _, fees in parts]
+        for key in ("accountId", "orderId"):
+            if key in columns:
+                columns[key] = [None if value is None else str(value) for value in columns[key]]
+        return columns
+
+    def user_preferences_request(self, account: Optional[str]) -> Request:
+        return Request(f"{TRADER}/userPreference")  # one set of preferences for the user, not per account
+
     @staticmethod
     def _headers(app: App) -> Dict[str, str]:
         headers = basic_auth(app.client_id, app.secret or "")
         headers["Accept"] = "application/json"
         return headers
+
+
+def _transfer(items: Any) -> Tuple[Dict[str, Any], Optional[float]]:
+    """A transaction's security item (the first that is not a fee, nor cash if another is not) and its fees'
+    total (None without items)."""
+    main: Dict[str, Any] = {}
+    fees = 0.0
+    for part in items or []:
+        if not isinstance(part, dict):
+            continue
+        if part.get("feeType"):
+            fees += abs(part.get("cost") or part.get("amount") or 0)
+        elif not main or _cash(main) and not _cash(part):
+            main = part
+    return main, fees if items else None
+
+
+def _cash(item: Dict[str, Any]) -> bool:
+    return bool((item.get("instrument") or {}).get("assetType") == "CURRENCY")
+
+
+def _instant(when: datetime, up: bool = False) -> str:
+    """Schwab's date-time parameter: ``yyyy-MM-dd'T'HH:mm:ss.SSSZ`` in UTC, e.g. ``2024-03-29T00:00:00.000Z``;
+    an end (``up``) rounded up to the millisecond, so that it still includes the moment it was taken."""
+    utc = when.astimezone(timezone.utc)
+    if up and utc.microsecond % 1000:
+        utc += timedelta(microseconds=1000 - utc.microsecond % 1000)
+    return f"{utc:%Y-%m-%dT%H:%M:%S}.{utc.microsecond // 1000:03d}Z"
 
 
 def _instruments(answer: Any) -> List[Any]:

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Dict, List, Optional
+import re
+from datetime import date, datetime, timedelta, tzinfo
+from typing import Any, Dict, List, Mapping, Optional
 from urllib.parse import quote, urlencode
 
 from pyTD.checks import choice
 from pyTD.exceptions import StreamError
+from pyTD.frames import columns_of
 from pyTD.providers import streaming
-from pyTD.providers.base import App, Provider, Request, TokenRequest
+from pyTD.providers.base import (
+    App,
+    OptionSymbol,
+    Provider,
+    Request,
+    TokenRequest,
+    legs_of,
+    location_id,
+    option_parts,
+    parts_of,
+    plain_strike,
+    read_option_symbol,
+    records,
+    span,
+)
 from pyTD.providers.streaming import ALL, BOOK, CHANGE, FOREX, WHOLE, StreamerLogin, StreamService, services, table
 from pyTD.tokens import Token, TokenPair, parse_token_response
 
@@ -58,6 +74,28 @@ STREAM_SERVICES = services(
     StreamService("NEWS_HEADLINE", "news", NEWS_HEADLINE, ALL, add=False),
     streaming.ACCOUNT_ACTIVITY_SERVICE,
 )
+
+# td-trading.md sections 3, 5 and 7
+ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_MANUAL_REVIEW", "ACCEPTED",
+                  "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING", "REJECTED", "PENDING_CANCEL",
+                  "CANCELED", "PENDING_REPLACE", "REPLACED", "FILLED", "EXPIRED")
+TRANSACTION_TYPES = ("ALL", "TRADE", "BUY_ONLY", "SELL_ONLY", "CASH_IN_OR_CASH_OUT", "CHECKING", "DIVIDEND",
+                     "INTEREST", "OTHER", "ADVISORY_FEES")
+PRINCIPAL_FIELDS = ("streamerSubscriptionKeys", "streamerConnectionInfo", "preferences", "surrogateIds")
+ORDER_LOCATION = r"/accounts/([^/]+)/orders/(\d+)$"
+WATCHLIST_LOCATION = r"/accounts/[^/]+/watchlists/([^/]+)$"
+OPTION_SYMBOL = re.compile(r"(?P<root>[A-Z0-9.$/]{1,12})_(?P<month>\d\d)(?P<day>\d\d)(?P<year>\d\d)(?P<kind>[CP])"
+                           r"(?P<strike>\d+(?:\.\d+)?)")
+ORDERS_WITHIN = timedelta(days=60)  # "Date must be within 60 days from today's date."
+# What TD's order schema accepts where Schwab's accepts more.
+ORDER_VALUES = {
+    "duration": ("DAY", "GOOD_TILL_CANCEL", "FILL_OR_KILL"),
+    "orderType": ("MARKET", "LIMIT", "STOP", "STOP_LIMIT", "TRAILING_STOP", "MARKET_ON_CLOSE", "EXERCISE",
+                  "TRAILING_STOP_LIMIT", "NET_DEBIT", "NET_CREDIT", "NET_ZERO"),
+    "orderStrategyType": ("SINGLE", "OCO", "TRIGGER"),
+    "instruction": ("BUY", "SELL", "BUY_TO_COVER", "SELL_SHORT", "BUY_TO_OPEN", "BUY_TO_CLOSE", "SELL_TO_OPEN",
+                    "SELL_TO_CLOSE", "EXCHANGE"),
+}
 
 
 class TD(Provider):
@@ -175,6 +213,119 @@ class TD(Provider):
         return None
 
 
+    # -- trading --------------------------------------------------------------------------------------
+
+    order_statuses = ORDER_STATUSES
+    transaction_types = TRANSACTION_TYPES
+    preferences_per_account = True
+
+    def accounts_request(self, account: Optional[str], positions: bool) -> Request:
+        return Request("/accounts" if account is None else f"/accounts/{account}",
+                       {"fields": "positions"} if positions else {})
+
+    def partial_accounts(self, status: int) -> bool:
+        return status == 207  # "the accounts who's data returned successfully is in the response"
+
+    def linked_accounts_request(self) -> Optional[Request]:
+        return Request("/userprincipals")
+
+    def linked_accounts(self, answer: Any) -> List[str]:
+        accounts = answer.get("accounts") if isinstance(answer, dict) else None
+        return [str(a["accountId"]) for a in accounts or [] if isinstance(a, dict) and a.get("accountId")]
+
+    def option_symbol(self, underlying: str, expiration: date, contract_type: str, strike: float) -> str:
+        day, kind, value = option_parts(expiration, contract_type, strike)
+        return f"{underlying.strip().upper()}_{day:%m%d%y}{kind}{plain_strike(value)}"
+
+    def parse_option_symbol(self, symbol: str) -> Optional[OptionSymbol]:
+        return read_option_symbol(OPTION_SYMBOL, symbol)
+
+    def check_order(self, order: Mapping[str, Any]) -> None:
+        for part in parts_of(order):
+            for name, accepted in ORDER_VALUES.items():
+                value = part.get(name)
+                if value is not None and str(value).upper() not in accepted:
+                    raise ValueError(f"{name} {value} is not available on {self.title}")
+        for leg in legs_of(order):
+            if str(leg.get("instruction", "")).upper() not in ORDER_VALUES["instruction"]:
+                raise ValueError(f"instruction {leg.get('instruction')} is not available on {self.title}")
+            symbol = str((leg.get("instrument") or {}).get("symbol", ""))
+            if (leg.get("instrument") or {}).get("assetType") == "OPTION" and self.parse_option_symbol(symbol) is None:
+                raise ValueError(f"{symbol!r} is not a TD option symbol such as GOOG_012122P620: "
+                                 "use option_symbol(..., provider='td')")
+
+    def orders_query(self, all_accounts: bool, status: Optional[str], start: Optional[datetime],
+                     end: Optional[datetime], max_results: Optional[int], tz: tzinfo) -> Dict[str, Any]:
+        query: Dict[str, Any] = {}
+        if max_results is not None:
+            query["maxResults"] = max_results
+        if status is not None:
+            query["status"] = choice(status, "status", ORDER_STATUSES)
+        if start is not None or end is not None:  # TD wants both days or neither; without, it lists recent orders
+            today = datetime.now(tz).date()
+            first, last = span(_day(start, tz), _day(end, tz), today, ORDERS_WITHIN,
+                               ("from_entered", "to_entered"), within=ORDERS_WITHIN)
+            query.update(fromEnteredTime=first.isoformat(), toEnteredTime=last.isoformat())
+        return query
+
+    def order_path(self, account: Optional[str], order_id: Optional[int] = None) -> str:
+        if account is None:
+            return "/orders"
+        return f"/accounts/{account}/orders" + ("" if order_id is None else f"/{order_id}")
+
+    def order_id(self, location: str, account: str) -> Optional[int]:
+        return location_id(location, ORDER_LOCATION, account)
+
+    def transactions_query(self, types: Optional[List[str]], symbol: Optional[str], start: Optional[datetime],
+                           end: Optional[datetime], tz: tzinfo) -> Dict[str, Any]:
+        query: Dict[str, Any] = {}
+        if types:
+            if len(types) > 1:
+                raise ValueError(f"TD Ameritrade takes one transaction type at a time, got {', '.join(types)}")
+            query["type"] = choice(types[0], "types", TRANSACTION_TYPES)
+        if symbol is not None:
+            query["symbol"] = symbol
+        if start is not None or end is not None:
+            today = datetime.now(tz).date()
+            first, last = span(_day(start, tz), _day(end, tz), today, timedelta(days=365),
+                               ("start_date", "end_date"))
+            query.update(startDate=first.isoformat(), endDate=last.isoformat())
+        return query
+
+    def transactions_path(self, account: str, transaction_id: Optional[int] = None) -> str:
+        return f"/accounts/{account}/transactions" + ("" if transaction_id is None else f"/{transaction_id}")
+
+    def transaction_columns(self, answer: Any) -> Dict[str, List[Any]]:
+        items = records(answer)
+        trades = [item.get("transactionItem") or {} for item in items]
+        # The trade's fields, then its instrument's, over the transaction's (but its own description).
+        columns = columns_of(items, skip=("transactionItem", "fees"))
+        columns.update(columns_of(trades, skip=("instrument",)))
+        columns.update(columns_of([trade.get("instrument") or {} for trade in trades], skip=("description",)))
+        columns["fees"] = [_total(item.get("fees")) for item in items]
+        if "accountId" in columns:
+            columns["accountId"] = [None if value is None else str(value) for value in columns["accountId"]]
+        return columns
+
+    def user_principals_request(self, fields: List[str]) -> Request:
+        chosen = [choice(name, "fields", PRINCIPAL_FIELDS) or "" for name in fields]
+        return Request("/userprincipals", {"fields": ",".join(chosen)} if chosen else {})
+
+    def user_preferences_request(self, account: Optional[str]) -> Request:
+        if account is None:  # each account's preferences, inside the user principals
+            return self.user_principals_request(["preferences"])
+        return Request(f"/accounts/{account}/preferences")
+
+    def watchlists_path(self, account: Optional[str], watchlist_id: Optional[str] = None) -> str:
+        if account is None:
+            return "/accounts/watchlists"
+        return f"/accounts/{account}/watchlists" + ("" if watchlist_id is None else f"/{quote(watchlist_id, safe='')}")
+
+    def watchlist_id(self, location: str) -> Optional[str]:
+        match = re.search(WATCHLIST_LOCATION, location or "")
+        return match.group(1) if match else None
+
+
 def _part(answer: Any, name: str) -> Dict[str, Any]:
     part = answer.get(name) if isinstance(answer, dict) else None
     if not isinstance(part, dict):
@@ -191,6 +342,20 @@ def _account(answer: Dict[str, Any], wanted: Optional[str]) -> Dict[str, Any]:
             return account
     held = ", ".join(str(a.get("accountId")) for a in accounts) or "none"
     raise StreamError(f"No account {want!r} in TD's /userprincipals answer (accounts: {held}); pass account=")
+
+
+def _total(fees: Any) -> Optional[float]:
+    """The sum of TD's ``fees`` object (its numbers), or None when there is none."""
+    if not isinstance(fees, dict):
+        return None
+    try:
+        return float(sum(fees.values()))
+    except TypeError:
+        return float(sum(v for v in fees.values() if isinstance(v, (int, float))))
+
+
+def _day(when: Optional[datetime], tz: tzinfo) -> Optional[date]:
+    return None if when is None else when.astimezone(tz).date()
 
 
 def _path(symbol: str) -> str:

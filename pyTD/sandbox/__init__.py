@@ -1,8 +1,8 @@
 """Stand-ins for TD Ameritrade's and Charles Schwab's APIs on loopback, for tests, demos and trying pyTD offline.
 
-:class:`Sandbox` serves a provider's login page, token endpoint and market data
-(``Sandbox(provider="td")`` or ``Sandbox(provider="schwab")``);
-:class:`HeadlessBrowser` plays the user who logs in. The sandbox stands in for
+:class:`Sandbox` serves a provider's login page, token endpoint, market data and
+trader endpoints on a paper broker (``Sandbox(provider="td")`` or
+``Sandbox(provider="schwab")``); :class:`HeadlessBrowser` plays the user who logs in. The sandbox stands in for
 the server: it uses nothing of the client but :mod:`pyTD.exceptions`.
 """
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Type
 from urllib.parse import unquote
 
 from pyTD.sandbox.oauth import Authority
 from pyTD.sandbox.replies import Reply
+
+if TYPE_CHECKING:
+    from pyTD.sandbox.server import Sandbox
 
 Routes = Sequence[Tuple["re.Pattern[str]", Callable[..., Tuple[int, Any]]]]
 
@@ -42,8 +45,13 @@ class Provider:
     def is_resource(self, path: str) -> bool:
         return path.startswith(self.resource_prefixes)
 
-    def answer(self, path: str, query: Mapping[str, str]) -> Reply:
-        """Serve a resource request that passed the token and rate checks (GET only)."""
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
+        """Serve a resource request that passed the token and rate checks: market data (GET only) or the
+        trader endpoints on ``sandbox.broker``."""
+        raise NotImplementedError
+
+    def trader(self, sandbox: Sandbox) -> Any:
+        """The provider's trader endpoints on the sandbox's broker (made on first use)."""
         raise NotImplementedError
 
     def unauthorized(self) -> Reply:
@@ -66,6 +74,6 @@ class Provider:
 
     user_info_path = ""  # the user-info endpoint that says where the streamer is
 
-    def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
-        """The user-info answer, with the streamer's URL and login details."""
+    def user_info(self, query: Mapping[str, str], sandbox: Any, client: str, access_token: str) -> Reply:
+        """The user-info answer: the paper broker's accounts, and the streamer's URL and login details."""
         raise NotImplementedError

@@ -8,11 +8,12 @@ import hmac
 import json
 import re
 import secrets
+import threading
 import time
 import uuid
 import zlib
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market, td
@@ -21,10 +22,16 @@ from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, boolean, day_param, one_of, required, symbols_param, whole
 from pyTD.sandbox.provider import Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
+from pyTD.sandbox.schwab_trading import SchwabTrader
+
+if TYPE_CHECKING:
+    from pyTD.sandbox.server import Sandbox
 
 SCOPE = "api"
 TOKEN_HOST = base64.b64encode(b"oauth2.cdc.schwab.com").decode()  # the middle part of codes and access tokens
 LOOPBACK = ("127.0.0.1", "::1")
+TRADER = "/trader/v1/"
+_TRADER_LOCK = threading.Lock()
 
 
 # -- OAuth ---------------------------------------------------------------------------------------------
@@ -151,11 +158,15 @@ def id_token(client: str) -> str:
 CHANNEL, FUNCTION_ID = "N9", "APIAPP"
 
 
-def user_preference(user: Any) -> Dict[str, Any]:
-    """``GET /trader/v1/userPreference``: an object, as on the wire (fixtures/schwab/userpreference-1.json)."""
-    return {"accounts": [{"accountNumber": user.account, "primaryAccount": True, "type": "BROKERAGE",
-                          "nickName": "Individual", "displayAcctId": f"...{user.account[-3:]}",
-                          "autoPositionEffect": False, "accountColor": "Green"}],
+def user_preference(user: Any, sandbox: Any) -> Dict[str, Any]:
+    """``GET /trader/v1/userPreference``: an object, as on the wire (fixtures/schwab/userpreference-1.json): the
+    paper broker's accounts, the streamer on the sandbox's host, the offers."""
+    broker = sandbox.broker
+    return {"accounts": [{"accountNumber": number, "primaryAccount": number == user.account, "type": "BROKERAGE",
+                          "nickName": f"Individual {broker.accounts[number].type.title()}",
+                          "displayAcctId": f"...{number[-3:]}", "autoPositionEffect": False,
+                          "accountColor": "Green" if i % 2 == 0 else "Blue"}
+                         for i, number in enumerate(broker.accounts)],
             "streamerInfo": [{"streamerSocketUrl": user.url, "schwabClientCustomerId": user.customer_id,
                               "schwabClientCorrelId": user.correl_id, "schwabClientChannel": CHANNEL,
                               "schwabClientFunctionId": FUNCTION_ID}],
@@ -184,9 +195,15 @@ class Schwab(Provider):
     refresh_expires_in = 7 * 86400
     code_expires_in = 30
     authority = SchwabAuthority
+    _trader: Optional[SchwabTrader] = None
 
-    def answer(self, path: str, query: Mapping[str, str]) -> Reply:
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
         """Serve ``path`` (still URL-encoded: symbols with ``/`` or spaces arrive percent-encoded)."""
+        if path.startswith(TRADER):
+            return self.trader(sandbox).answer(method, path[len(TRADER):].strip("/"), query, body) \
+                or self.not_found(path)
+        if method != "GET":
+            return self.not_allowed(method)
         found = None
         if path.startswith("/marketdata/v1/"):
             try:
@@ -199,6 +216,12 @@ class Schwab(Provider):
             return errors_reply(404, "Not Found")  # as recorded: no detail
         return json_reply(*found)
 
+    def trader(self, sandbox: Sandbox) -> SchwabTrader:
+        with _TRADER_LOCK:
+            if self._trader is None:
+                self._trader = SchwabTrader(sandbox)
+            return self._trader
+
     def unauthorized(self) -> Reply:
         return errors_reply(401, "Unauthorized", "Client not authorized", int_status=True)  # an int, as recorded
 
@@ -207,7 +230,7 @@ class Schwab(Provider):
 
     def not_allowed(self, method: str) -> Reply:
         return errors_reply(405, "Method Not Allowed",
-                            f"The sandbox serves market data only; {method} is not supported")
+                            f"Market data is read with GET; {method} is not supported")
 
     def not_found(self, path: str) -> Reply:
         return errors_reply(404, "Not Found", f"No endpoint {path}")
@@ -215,8 +238,8 @@ class Schwab(Provider):
     user_info_path = "/trader/v1/userPreference"
 
 
-    def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
-        return json_reply(200, user_preference(streamer.user(client)))
+    def user_info(self, query: Mapping[str, str], sandbox: Any, client: str, access_token: str) -> Reply:
+        return json_reply(200, user_preference(sandbox.streamer.user(client), sandbox))
 
     def headers(self) -> Dict[str, str]:
         return {"Schwab-Client-CorrelId": str(uuid.uuid4())}

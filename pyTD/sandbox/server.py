@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Deque, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import parse_qs, urlsplit
 
+from pyTD.sandbox.broker import AccountSpec, Broker
 from pyTD.sandbox.provider import Provider
 from pyTD.sandbox.replies import Reply, error_reply, html_reply
 from pyTD.sandbox.streamer import Streamer
@@ -69,6 +70,7 @@ class Fault:
     drop: bool
     retry_after: Optional[float]
     delay: float
+    after: bool = False  # only once the request has been processed (e.g. an order placed)
 
     def reply(self) -> Reply:
         assert self.status is not None
@@ -117,6 +119,14 @@ class Sandbox:
         The streamer's seconds between ticks (each updates every subscribed symbol) and between heartbeats.
     idle_stop : float
         The streamer stops a connection without subscriptions after this many seconds (code 30).
+    seed : int
+        Seeds the paper broker's account numbers, order and transaction ids
+        (and Schwab's account hashes): the same seed, the same run.
+    accounts : iterable of dict, optional
+        The paper accounts, each ``{"type": "MARGIN" or "CASH", "cash":
+        10_000, "positions": {"AAPL": 100, "F": (200, 11.5)}}`` (see
+        :class:`~pyTD.sandbox.broker.Broker`). Default: a margin and a cash
+        account with cash and a few stocks.
 
     Attributes
     ----------
@@ -125,6 +135,10 @@ class Sandbox:
     streamer : pyTD.sandbox.streamer.Streamer
         The WebSocket streamer (when websockets is installed): its URL is in the user-info answers
         (TD ``/v1/userprincipals``, Schwab ``/trader/v1/userPreference``); it also injects faults.
+    broker : Broker
+        The paper broker behind both providers' trader endpoints: its
+        ``accounts``, ``orders`` and ``transactions``; ``set_price()`` moves a
+        price (working orders it crosses fill).
     """
 
     def __init__(
@@ -146,6 +160,8 @@ class Sandbox:
         tick_interval: float = 1.0,
         heartbeat_interval: float = 10.0,
         idle_stop: float = 30.0,
+        seed: int = 0,
+        accounts: Optional[Iterable[AccountSpec]] = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -160,6 +176,8 @@ class Sandbox:
             client_secret=client_secret)
         self.rate_limit = rate_limit
         self.rate_window = rate_window
+        self.seed = seed
+        self.broker = Broker(seed, accounts)
         self._lock = threading.Lock()
         self._requests: List[RecordedRequest] = []
         self._faults: List[Fault] = []
@@ -168,6 +186,7 @@ class Sandbox:
         self._thread: Optional[threading.Thread] = None
         self.streamer = Streamer(wire, self.authority, host, tick_interval=tick_interval,
                                  heartbeat_interval=heartbeat_interval, idle_stop=idle_stop)
+        self.streamer.accounts = lambda: list(self.broker.accounts)  # the streaming user holds the broker's
 
     # -- lifecycle ------------------------------------------------------------------------------------
 
@@ -280,17 +299,23 @@ class Sandbox:
 
     def fail_next(self, count: int = 1, *, status: int = 503, body: Optional[str] = None,
                   content_type: str = "application/json", path: Optional[str] = None, drop: bool = False,
-                  retry_after: Optional[float] = None, delay: float = 0.0) -> None:
+                  retry_after: Optional[float] = None, delay: float = 0.0, after: bool = False) -> None:
         """Fail the next ``count`` requests (whose path starts with ``path``, if given).
 
         Each gets ``status`` with ``body`` (default ``{"error": "<reason>"}``)
         and a ``Retry-After`` header if ``retry_after`` is set; or, with
         ``drop``, the connection is closed without an answer. ``delay`` waits
-        that many seconds first.
+        that many seconds first. With ``after``, the request is processed first
+        (an order is placed) and only its answer is lost or replaced.
         """
-        fault = Fault(status, body, content_type, path, drop, retry_after, delay)
+        fault = Fault(status, body, content_type, path, drop, retry_after, delay, after)
         with self._lock:
             self._faults.extend([fault] * count)
+
+    def drop_after_next(self, count: int = 1, *, path: Optional[str] = None) -> None:
+        """Process the next ``count`` requests (under ``path``), then close the connection without answering:
+        the order was placed, but the client never hears so."""
+        self.fail_next(count, path=path, drop=True, after=True)
 
     def delay_next(self, count: int = 1, seconds: float = 1.0, *, path: Optional[str] = None) -> None:
         """Answer the next ``count`` requests normally, but only after ``seconds``."""
@@ -305,6 +330,13 @@ class Sandbox:
     def revoke_refresh_tokens(self) -> None:
         """Reject every refresh token issued so far (TD: ``invalid_grant``; Schwab: its nested 400)."""
         self.authority.revoke_refresh_tokens()
+
+    def rotate_account_hashes(self) -> None:
+        """Schwab: give every account a new hash, so a client's stored map is stale (old hashes answer 404)."""
+        trader = self.profile.trader(self)
+        if not hasattr(trader, "rotate_hashes"):
+            raise ValueError(f"{self.profile.title} addresses accounts by their numbers: it has no hashes")
+        trader.rotate_hashes()
 
     # -- serving --------------------------------------------------------------------------------------
 
@@ -328,6 +360,8 @@ class Sandbox:
             self._requests.append(RecordedRequest(handler.command, parts.path, query, form,
                                                   dict(handler.headers.items())))
         fault = self._take_fault(parts.path)
+        if fault is not None and fault.after:
+            self._answer(handler.command, parts.path, query, form, handler.headers, body)
         if fault is not None:
             time.sleep(fault.delay)
             if fault.drop:
@@ -336,7 +370,7 @@ class Sandbox:
             if fault.status is not None:
                 send(handler, fault.reply(), self.profile.headers())
                 return
-        send(handler, self._answer(handler.command, parts.path, query, form, handler.headers),
+        send(handler, self._answer(handler.command, parts.path, query, form, handler.headers, body),
              self.profile.headers())
 
     def _take_fault(self, path: str) -> Optional[Fault]:
@@ -347,7 +381,7 @@ class Sandbox:
         return None
 
     def _answer(self, method: str, path: str, query: Dict[str, str], form: Dict[str, str],
-                headers: Any) -> Reply:
+                headers: Any, body: bytes) -> Reply:
         profile = self.profile
         if path == profile.auth_path and method in ("GET", "POST"):
             return self.authority.authorize(form if method == "POST" else query, method == "POST")
@@ -359,14 +393,12 @@ class Sandbox:
             client = self.authority.client_of(headers.get("Authorization", ""))
             if client is None:
                 return profile.unauthorized()
-            if method != "GET":
-                return profile.not_allowed(method)
             if self._over_limit(client):
                 return profile.rate_limited()
             if path == profile.user_info_path:
                 token = headers["Authorization"].partition(" ")[2].strip()
-                return profile.user_info(query, self.streamer, client, token)
-            return profile.answer(path, query)
+                return profile.user_info(query, self, client, token)
+            return profile.answer(method, path, query, body, self)
         if path == "/" and method == "GET":
             return html_reply(200, "pyTD sandbox", f"{profile.title} stand-in. auth_url: {self.auth_url}  "
                                                    f"api_url: {self.api_url}")
@@ -421,7 +453,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self) -> None:
         self.server.sandbox.serve(self)  # type: ignore[attr-defined]
 
-    do_GET = do_POST = do_PUT = do_DELETE = _serve  # noqa: N815 - names http.server looks up
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve  # noqa: N815 - names http.server looks up
 
     def log_request(self, code: Any = "-", size: Any = "-") -> None:
         # The path only: query strings can carry codes.

@@ -128,10 +128,13 @@ class StreamUsers:
         self._lock = threading.Lock()
         self._tokens: Dict[str, StreamerToken] = {}
         self.url = ""
+        self.accounts: Callable[[], List[str]] = list  # the paper broker's account numbers, the first primary
 
     def user(self, client: str) -> StreamUser:
         digest = hashlib.sha256(f"pyTD-sandbox:{client}".encode()).hexdigest()
-        return StreamUser(client=client, account=str(10**8 + int(digest[:8], 16) % (9 * 10**8)),
+        accounts = self.accounts()
+        account = accounts[0] if accounts else str(10**8 + int(digest[:8], 16) % (9 * 10**8))
+        return StreamUser(client=client, account=account,
                           customer_id=digest, correl_id=str(uuid.uuid5(uuid.NAMESPACE_URL, digest)),
                           cd_domain=f"A000000{int(digest[8:16], 16) % 10**8:08d}", activity_key=digest[16:48],
                           url=self.url)

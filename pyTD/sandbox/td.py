@@ -5,9 +5,10 @@ from __future__ import annotations
 import base64
 import re
 import secrets
+import threading
 import time
 from datetime import date, datetime, timezone
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market
@@ -16,11 +17,17 @@ from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, day_param, decimal, one_of, symbols_param, whole
 from pyTD.sandbox.provider import Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
+from pyTD.sandbox.td_trading import PATHS as TRADER_PATHS
+from pyTD.sandbox.td_trading import PREFERENCES, PRINCIPAL_FIELDS, TDTrader
+
+if TYPE_CHECKING:
+    from pyTD.sandbox.server import Sandbox
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
 MISMATCH = "A third-party application may be attempting to make unauthorized access"
 Answer = Tuple[int, object]
+_TRADER_LOCK = threading.Lock()
 
 
 # -- OAuth ---------------------------------------------------------------------------------------------
@@ -109,14 +116,26 @@ class TD(Provider):
     refresh_expires_in = 90 * 86400
     code_expires_in = 600
     authority = TDAuthority
+    _trader: Optional[TDTrader] = None
 
-    def answer(self, path: str, query: Mapping[str, str]) -> Reply:
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
         """Serve ``path`` (still URL-encoded)."""
+        relative = path[len(self.api_path):].strip("/")
+        if relative.split("/")[0] in TRADER_PATHS:
+            return self.trader(sandbox).answer(method, relative, query, body) or self.not_found(path)
+        if method != "GET":
+            return self.not_allowed(method)
         try:
-            found = route(ROUTES, path[len(self.api_path):].strip("/"), query)
+            found = route(ROUTES, relative, query)
         except BadRequest as exc:
             return error_reply(400, str(exc))
         return self.not_found(path) if found is None else json_reply(*found)
+
+    def trader(self, sandbox: Sandbox) -> TDTrader:
+        with _TRADER_LOCK:
+            if self._trader is None:
+                self._trader = TDTrader(sandbox)
+            return self._trader
 
     def unauthorized(self) -> Reply:
         return error_reply(401, "The access token being passed has expired or is invalid.")
@@ -126,7 +145,7 @@ class TD(Provider):
                                 "Please contact us with further questions")
 
     def not_allowed(self, method: str) -> Reply:
-        return error_reply(405, f"The sandbox serves market data only; {method} is not supported")
+        return error_reply(405, f"Market data is read with GET; {method} is not supported")
 
     def not_found(self, path: str) -> Reply:
         return error_reply(404, f"No endpoint {path}")
@@ -134,8 +153,13 @@ class TD(Provider):
     user_info_path = "/v1/userprincipals"
 
 
-    def user_info(self, query: Mapping[str, str], streamer: Any, client: str, access_token: str) -> Reply:
-        return json_reply(*user_principals(query, streamer.issue(client, access_token), streamer))
+    def user_info(self, query: Mapping[str, str], sandbox: Any, client: str, access_token: str) -> Reply:
+        fields = [f for f in query.get("fields", "").split(",") if f]
+        for name in fields:
+            if name not in PRINCIPAL_FIELDS:
+                return error_reply(400, f"fields must be any of {', '.join(PRINCIPAL_FIELDS)}; got {name!r}")
+        token = sandbox.streamer.issue(client, access_token)
+        return json_reply(200, user_principals(fields, token, sandbox))
 
 
 # -- user principals (td-trading.md §7): where the streamer is, and the credential's parts -------------------
@@ -143,27 +167,45 @@ class TD(Provider):
 COMPANY, ACCESS, APP_ID, ACL = "AMER", "ACCT", "PYTD", "AKB48"
 
 
-def user_principals(query: Query, token: Any, streamer: Any) -> Answer:
-    """``GET /userprincipals``: the streamer's details only when ``fields`` asks for them, as TD did."""
-    user, fields = token.user, query.get("fields", "").split(",")
+def user_principals(fields: List[str], token: Any, sandbox: Any) -> Dict[str, Any]:
+    """``GET /userprincipals``: the user, the paper broker's accounts and, as ``fields`` asks, the streamer's
+    connection and keys (``streamerSocketUrl`` is ``host:port``: TD's clients add the scheme and ``/ws``)."""
+    user, broker = token.user, sandbox.broker
     stamp = datetime.fromtimestamp(token.issued, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+0000")
-    account = {"accountId": user.account, "displayName": "pytdsandbox", "accountCdDomainId": user.cd_domain,
-               "company": COMPANY, "segment": COMPANY, "acl": ACL, "authorizations": {
-                   "apex": False, "levelTwoQuotes": True, "stockTrading": True, "marginTrading": True,
-                   "streamingNews": True, "optionTradingLevel": "SPREAD", "streamerAccess": True,
-                   "advancedMargin": True, "scottradeAccount": False}}
-    answer: Dict[str, object] = {
-        "userId": "pytdsandbox", "userCdDomainId": user.cd_domain, "primaryAccountId": user.account,
+    numbers = list(broker.accounts)
+    answer: Dict[str, Any] = {
+        "authToken": "", "userId": "pytdsandbox", "userCdDomainId": user.cd_domain, "primaryAccountId": user.account,
         "lastLoginTime": stamp, "tokenExpirationTime": stamp, "loginTime": stamp, "accessLevel": "CUS",
-        "stalePassword": False, "professionalStatus": "NON_PROFESSIONAL", "accounts": [account]}
+        "stalePassword": False, "professionalStatus": "NON_PROFESSIONAL",
+        "quotes": {"isNyseDelayed": False, "isNasdaqDelayed": False, "isOpraDelayed": False, "isAmexDelayed": False,
+                   "isCmeDelayed": True, "isIceDelayed": True, "isForexDelayed": True},
+        "exchangeAgreements": {"NASDAQ_EXCHANGE_AGREEMENT": "ACCEPTED", "NYSE_EXCHANGE_AGREEMENT": "ACCEPTED",
+                               "OPRA_EXCHANGE_AGREEMENT": "ACCEPTED"},
+        "accounts": [],
+    }
+    for number in numbers:
+        kind = broker.accounts[number].type
+        account: Dict[str, Any] = {
+            "accountId": number, "displayName": "pytdsandbox", "description": f"Individual {kind.title()}",
+            "accountCdDomainId": user.cd_domain if number == user.account else f"A000000{number}",
+            "company": COMPANY, "segment": COMPANY, "acl": ACL,
+            "authorizations": {"apex": False, "levelTwoQuotes": True, "stockTrading": True,
+                               "marginTrading": kind == "MARGIN", "streamingNews": True,
+                               "optionTradingLevel": "SPREAD", "streamerAccess": True, "advancedMargin": False,
+                               "scottradeAccount": False}}
+        if "surrogateIds" in fields:
+            account["surrogateIds"] = {}
+        if "preferences" in fields:
+            account["preferences"] = dict(PREFERENCES)
+        answer["accounts"].append(account)
     if "streamerConnectionInfo" in fields:
-        answer["streamerInfo"] = {"streamerBinaryUrl": urlsplit(streamer.url).netloc,
-                                  "streamerSocketUrl": urlsplit(streamer.url).netloc, "token": token.name,
+        host = urlsplit(sandbox.streamer.url).netloc
+        answer["streamerInfo"] = {"streamerBinaryUrl": host, "streamerSocketUrl": host, "token": token.name,
                                   "tokenTimestamp": stamp, "userGroup": ACCESS, "accessLevel": ACCESS, "acl": ACL,
                                   "appId": APP_ID}
     if "streamerSubscriptionKeys" in fields:
         answer["streamerSubscriptionKeys"] = {"keys": [{"key": user.activity_key}]}
-    return 200, answer
+    return answer
 
 
 # -- symbols -------------------------------------------------------------------------------------------

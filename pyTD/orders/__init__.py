@@ -1,0 +1,51 @@
+"""Orders: place, read, list, replace, cancel and preview them; build them; write option symbols."""
+
+from pyTD.orders.builder import (
+    Order,
+    equity_buy_limit,
+    equity_buy_market,
+    equity_buy_stop,
+    equity_buy_stop_limit,
+    equity_buy_to_cover_limit,
+    equity_buy_to_cover_market,
+    equity_buy_to_cover_stop,
+    equity_buy_to_cover_stop_limit,
+    equity_buy_to_cover_trailing_stop,
+    equity_buy_trailing_stop,
+    equity_sell_limit,
+    equity_sell_market,
+    equity_sell_short_limit,
+    equity_sell_short_market,
+    equity_sell_short_stop,
+    equity_sell_short_stop_limit,
+    equity_sell_short_trailing_stop,
+    equity_sell_stop,
+    equity_sell_stop_limit,
+    equity_sell_trailing_stop,
+    first_triggers_second,
+    one_cancels_other,
+    option_buy_to_close_limit,
+    option_buy_to_close_market,
+    option_buy_to_open_limit,
+    option_buy_to_open_market,
+    option_sell_to_close_limit,
+    option_sell_to_close_market,
+    option_sell_to_open_limit,
+    option_sell_to_open_market,
+    truncate_price,
+)
+from pyTD.orders.orders import cancel_order, get_order, get_orders, place_order, preview_order, replace_order
+from pyTD.orders.symbols import OptionSymbol, option_symbol, parse_option_symbol
+
+__all__ = [
+    "OptionSymbol", "Order", "cancel_order", "equity_buy_limit", "equity_buy_market", "equity_buy_stop",
+    "equity_buy_stop_limit", "equity_buy_to_cover_limit", "equity_buy_to_cover_market", "equity_buy_to_cover_stop",
+    "equity_buy_to_cover_stop_limit", "equity_buy_to_cover_trailing_stop", "equity_buy_trailing_stop",
+    "equity_sell_limit", "equity_sell_market", "equity_sell_short_limit", "equity_sell_short_market",
+    "equity_sell_short_stop", "equity_sell_short_stop_limit", "equity_sell_short_trailing_stop", "equity_sell_stop",
+    "equity_sell_stop_limit", "equity_sell_trailing_stop", "first_triggers_second", "get_order", "get_orders",
+    "one_cancels_other", "option_buy_to_close_limit", "option_buy_to_close_market", "option_buy_to_open_limit",
+    "option_buy_to_open_market", "option_sell_to_close_limit", "option_sell_to_close_market",
+    "option_sell_to_open_limit", "option_sell_to_open_market", "option_symbol", "parse_option_symbol",
+    "place_order", "preview_order", "replace_order", "truncate_price",
+]

@@ -1,0 +1,38 @@
+"""docs/trading.rst: its Python examples run, in order, against the sandbox."""
+
+import contextlib
+import io
+import os
+import re
+
+import pytest
+
+DOC = os.path.join(os.path.dirname(__file__), "..", "docs", "trading.rst")
+
+
+def python_blocks(text):
+    """The ``.. code-block:: python`` blocks of a reStructuredText page, dedented."""
+    blocks = []
+    for match in re.finditer(r"^\.\. code-block:: python\n\n((?:(?: {4}.*)?\n)+)", text, re.MULTILINE):
+        blocks.append("\n".join(line[4:] for line in match.group(1).splitlines()))
+    return blocks
+
+
+def test_the_trading_page_runs(tmp_path, monkeypatch):
+    pytest.importorskip("pandas")
+    monkeypatch.chdir(tmp_path)
+    blocks = python_blocks(open(DOC, encoding="utf-8").read())
+    assert len(blocks) >= 8
+    namespace = {}
+    sandbox = None
+    try:
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            for number, block in enumerate(blocks, 1):
+                exec(compile(block, f"docs/trading.rst, block {number}", "exec"), namespace)  # noqa: S102
+                sandbox = namespace.get("sb", sandbox)
+    finally:
+        if sandbox is not None:
+            sandbox.stop()
+    printed = out.getvalue()
+    assert "may or may not have been placed" in printed and "liquidationValue" in printed
+    assert namespace["mine"].broker.accounts[namespace["numbers"][1]].type == "MARGIN"

@@ -140,10 +140,10 @@ def _bool(values: List[Any], tz: tzinfo) -> pd.Series:
 def _time(values: List[Any], tz: tzinfo) -> pd.Series:
     import pandas as pd
 
-    texts = _all_text(values)
-    if texts is not None:  # ISO strings only (the trader APIs): one vectorized parse
-        parsed = pd.to_datetime(texts, utc=True, format="ISO8601", errors="coerce")
-        return pd.Series(parsed).astype("datetime64[ns, UTC]").dt.tz_convert(tz)
+    strings = _all_text(values)
+    if strings is not None:  # ISO strings only (the trader APIs): one vectorized parse
+        parsed = pd.to_datetime(pd.Series(strings, dtype="object"), utc=True, format="ISO8601", errors="coerce")
+        return parsed.astype("datetime64[ns, UTC]").dt.tz_convert(tz)
     column = pd.Series(values, dtype="object")
     result: pd.Series[pd.Timestamp] = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns, UTC]")
     numbers, texts = _split(column)
@@ -161,10 +161,10 @@ def _time(values: List[Any], tz: tzinfo) -> pd.Series:
 def _day(values: List[Any], tz: tzinfo) -> pd.Series:
     import pandas as pd
 
-    texts = _all_text(values)
-    if texts is not None:
-        days = [text[:10] if text is not None else None for text in texts]
-        return pd.Series(pd.to_datetime(days, format="%Y-%m-%d", errors="coerce")).astype("datetime64[ns]")
+    strings = _all_text(values)
+    if strings is not None:
+        firsts = pd.Series([text[:10] if text is not None else None for text in strings], dtype="object")
+        return pd.to_datetime(firsts, format="%Y-%m-%d", errors="coerce").astype("datetime64[ns]")
     column = pd.Series(values, dtype="object")
     result = pd.Series(pd.NaT, index=column.index, dtype="datetime64[ns]")
     numbers, texts = _split(column)

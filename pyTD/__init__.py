@@ -43,6 +43,17 @@ FUNCTIONS = {
 __all__ = sorted(FUNCTIONS)
 
 if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time __getattr__ imports on first use
+    from pyTD.accounts import create_watchlist as create_watchlist
+    from pyTD.accounts import delete_watchlist as delete_watchlist
+    from pyTD.accounts import get_account as get_account
+    from pyTD.accounts import get_accounts as get_accounts
+    from pyTD.accounts import get_positions as get_positions
+    from pyTD.accounts import get_user_preferences as get_user_preferences
+    from pyTD.accounts import get_user_principals as get_user_principals
+    from pyTD.accounts import get_watchlist as get_watchlist
+    from pyTD.accounts import get_watchlists as get_watchlists
+    from pyTD.accounts import replace_watchlist as replace_watchlist
+    from pyTD.accounts import update_watchlist as update_watchlist
     from pyTD.instruments import get_instrument as get_instrument
     from pyTD.instruments import get_instruments as get_instruments
     from pyTD.market import get_fundamentals as get_fundamentals
@@ -52,6 +63,14 @@ if TYPE_CHECKING:  # what type checkers see (``as``: re-exported); at run time _
     from pyTD.market import get_option_expirations as get_option_expirations
     from pyTD.market import get_price_history as get_price_history
     from pyTD.market import get_quotes as get_quotes
+    from pyTD.orders import cancel_order as cancel_order
+    from pyTD.orders import get_order as get_order
+    from pyTD.orders import get_orders as get_orders
+    from pyTD.orders import place_order as place_order
+    from pyTD.orders import preview_order as preview_order
+    from pyTD.orders import replace_order as replace_order
+    from pyTD.transactions import get_transaction as get_transaction
+    from pyTD.transactions import get_transactions as get_transactions
 
 # A library installs no handlers of its own; the application decides where logs go.
 logging.getLogger("pyTD").addHandler(logging.NullHandler())

@@ -51,7 +51,9 @@ CLIENT_SECRET = "APPSECRET"  # noqa: S105 - the sandbox accepts the first secret
 
 DIRECTIVE = re.compile(r"^(\s*)\.\. code-block::\s*(\S+)\s*$")
 NOT_RUN_COMMENT = re.compile(r"^\s*\.\. not-run:\s*(.+?)\s*$")
-PROVIDER = re.compile(r"""\bprovider\s*=\s*["'](td|schwab)["']""", re.IGNORECASE)
+# A client or sandbox made for one provider (a provider= given to other calls, e.g. option_symbol, does not count).
+PROVIDER = re.compile(r"""\b(?:api|Sandbox)\((?:[^()]|\([^()]*\))*?\bprovider\s*=\s*["'](td|schwab)["']""",
+                      re.IGNORECASE)
 LOOPBACK_PORT = re.compile(r"(127\.0\.0\.1|localhost|\[::1\]):(\d{2,5})\b")
 
 

@@ -19,7 +19,8 @@ def test_columns_of_keeps_the_first_records_order_then_the_rest_and_fills_gaps()
 
 
 def test_frame_columns_matches_frame():
-    table = Table({"id": "int", "when": "time", "day": "day", "amount": "float", "name": "str", "missing": "str"})
+    table = Table("test", {"id": "int", "when": "time", "day": "day", "amount": "float", "name": "str",
+                           "missing": "str"})
     rows = [{"id": 1, "when": "2021-12-10T04:45:05+0000", "day": "2021-06-04", "amount": "1.5", "name": "x",
              "extra": [1]},
             {"id": 2, "when": None, "day": "", "amount": None, "name": None},
@@ -41,11 +42,11 @@ def test_frame_columns_matches_frame():
 def test_the_one_call_parse_equals_the_general_one():
     texts = ["2021-12-10T04:45:05+0000", None, "  ", "2024-03-29T00:00:00.000Z", "not a time", "2024-05-10"]
     # A number among the strings takes the general path; compare both on the strings alone.
-    mixed = convert(pd, texts + [1639111505000], "time", NEW_YORK)
-    alone = convert(pd, texts, "time", NEW_YORK)
+    mixed = convert(texts + [1639111505000], "time", NEW_YORK)
+    alone = convert(texts, "time", NEW_YORK)
     pd.testing.assert_series_equal(alone, mixed.iloc[:-1])
     assert mixed.iloc[-1].isoformat() == "2021-12-09T23:45:05-05:00"
     days = ["2021-06-04", None, "", "2024-05-10 00:00:00.000", "2024-08-12T04:00:00Z", "junk"]
-    pd.testing.assert_series_equal(convert(pd, days, "day", NEW_YORK),
-                                   convert(pd, days + [1715313600000], "day", NEW_YORK).iloc[:-1])
-    assert convert(pd, [None, None], "time", NEW_YORK).isna().all()
+    pd.testing.assert_series_equal(convert(days, "day", NEW_YORK),
+                                   convert(days + [1715313600000], "day", NEW_YORK).iloc[:-1])
+    assert convert([None, None], "time", NEW_YORK).isna().all()

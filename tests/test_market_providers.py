@@ -286,5 +286,9 @@ def test_methods_have_the_functions_signatures_without_api(name):
     assert "symbols" in str(inspect.signature(api.get_quotes))
 
 
-def test_the_markets_modules_export_every_function():
-    assert set(market.__all__) | set(instruments.__all__) | {"get_option_expirations"} >= set(pyTD.__all__)
+def test_every_re_exported_function_is_its_modules():
+    import importlib
+
+    assert set(market.__all__) | set(instruments.__all__) >= set(CALLS) | {"get_option_expirations"}
+    for name, module in pyTD.FUNCTIONS.items():
+        assert getattr(pyTD, name) is getattr(importlib.import_module(module), name)

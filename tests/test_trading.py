@@ -650,7 +650,7 @@ def test_td_user_principals_and_preferences(logged_in, sandbox, accounts):
     principals = logged_in.get_user_principals()
     assert [a["accountId"] for a in principals["accounts"]] == list(accounts)
     info = principals["streamerInfo"]
-    assert info["streamerSocketUrl"] == sandbox.url.split("//")[1]
+    assert info["streamerSocketUrl"] == sandbox.streamer.url.split("//")[1].split("/")[0]  # host:port
     assert {"token", "tokenTimestamp", "userGroup", "accessLevel", "acl", "appId"} <= set(info)
     assert principals["streamerSubscriptionKeys"]["keys"][0]["key"]
     account = principals["accounts"][0]
@@ -668,7 +668,7 @@ def test_td_user_principals_and_preferences(logged_in, sandbox, accounts):
 def test_schwab_user_preference_and_no_principals(logged_in, sandbox, accounts):
     preference = logged_in.get_user_preferences()
     assert [a["accountNumber"] for a in preference["accounts"]] == list(accounts)
-    assert preference["streamerInfo"][0]["streamerSocketUrl"] == "ws" + sandbox.url[4:] + "/ws"
+    assert preference["streamerInfo"][0]["streamerSocketUrl"] == sandbox.streamer.url
     sandbox.clear_requests()
     with pytest.raises(UnsupportedError, match="get_user_preferences"):
         logged_in.get_user_principals()

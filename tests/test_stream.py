@@ -257,6 +257,30 @@ def test_account_activity_is_published_and_parsed(sb, logged_in, provider):
                                 "messageData": "<OrderFillMessage/>"}]
 
 
+def test_the_paper_brokers_fills_stream_as_account_activity(sb, logged_in, provider):
+    from pyTD.orders import equity_buy_limit, equity_buy_market
+
+    account = logged_in.profile.account_id(logged_in.get_accounts()[0])
+    below = round(float(logged_in.get_quotes("AAPL", output_format="pandas").loc["AAPL", "lastPrice"]) * 0.95, 2)
+
+    async def main():
+        async with Stream(logged_in, **FAST) as s:
+            await s.subscribe("account_activity")
+            await asyncio.sleep(0.05)
+            filled = await asyncio.to_thread(logged_in.place_order, account, equity_buy_market("AAPL", 2))
+            working = await asyncio.to_thread(logged_in.place_order, account, equity_buy_limit("AAPL", 1, below))
+            await asyncio.to_thread(logged_in.cancel_order, account, working)
+            return filled, working, await collect(s, 4, "account_activity")
+
+    filled, working, messages = run(main())
+    events = [(item["messageType"], str(item["accountNumber"])) for m in messages for item in m["data"]]
+    kinds = {"td": ["OrderEntryRequest", "OrderFill", "OrderEntryRequest", "UROUT"],
+             "schwab": ["OrderCreated", "OrderFillCompleted", "OrderCreated", "OrderUROutCompleted"]}[provider]
+    assert events == [(kind, account) for kind in kinds]
+    payloads = [item["messageData"] for m in messages for item in m["data"]]
+    assert str(filled) in payloads[1] and "AAPL" in payloads[1] and str(working) in payloads[3]
+
+
 # -- faults ------------------------------------------------------------------------------------------------------
 
 

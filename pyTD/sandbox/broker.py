@@ -235,6 +235,9 @@ class Broker:
         self._open: Dict[int, PaperOrder] = {}  # the active ones: what matching and reservations look at
         self.transactions: List[Transaction] = []
         self.unavailable: Set[str] = set()  # numbers of accounts TD cannot read now (its 207)
+        # Told of each order event ("entered", then "filled", "canceled", "replaced", "rejected", ...), e.g. by
+        # the sandbox, whose streamer publishes them as account activity.
+        self.listeners: List[Callable[[str, PaperOrder], None]] = []
         for spec in DEFAULT_ACCOUNTS if accounts is None else accounts:
             self.open_account(spec)
 
@@ -464,6 +467,7 @@ class Broker:
     def _start(self, account: Account, spec: Spec) -> PaperOrder:
         """A new order, working (and filled if the prices allow)."""
         order = self._new(account, spec, None)
+        self._tell("entered", order)
         self._activate(order)
         self._match()
         return order
@@ -586,6 +590,11 @@ class Broker:
         order.status = status
         order.closed = self.clock()
         self._open.pop(order.id, None)
+        self._tell(status.lower(), order)
+
+    def _tell(self, event: str, order: PaperOrder) -> None:
+        for listener in list(self.listeners):
+            listener(event, order)
 
     def _trade(self, account: Account, order: PaperOrder, leg: Leg, price: float) -> None:
         instrument = leg.instrument

@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
-from typing import Any, Dict, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from pyTD.sandbox import schwab
 from pyTD.sandbox.market import Option, Security
+from pyTD.sandbox.schwab_trading import schwab_symbol
 from pyTD.sandbox.streamer import BOOK, CHART_FUTURES, FOREX, Session, Streamer, StreamUser, Wire, _ms
 
 LEVEL_ONE = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize": 5, "askId": 6, "bidId": 7,
@@ -27,6 +29,11 @@ FUTURES = {"bidPrice": 1, "askPrice": 2, "lastPrice": 3, "bidSize": 4, "askSize"
            "securityStatus": 22, "mark": 24, "futureActiveSymbol": 34}
 CHART_EQUITY = {"sequence": 1, "open": 2, "high": 3, "low": 4, "close": 5, "volume": 6, "chartTime": 7, "chartDay": 8}
 SCREENER = {"snapshotTime": 1, "sortField": 2, "frequency": 3, "items": 4}
+
+
+# A paper order's events as Schwab's account-activity message types (schwab-api.md, ACCT_ACTIVITY).
+SCHWAB_ACTIVITY = {"entered": "OrderCreated", "filled": "OrderFillCompleted", "canceled": "OrderUROutCompleted",
+                   "replaced": "OrderUROutCompleted", "rejected": "OrderRejected"}
 
 
 class SchwabWire(Wire):
@@ -72,3 +79,14 @@ class SchwabWire(Wire):
         await streamer.answer(session, request, 12, "CLOSE_CONNECTION: you've reached the maximum number of "
                                                      "connections allowed (one streamer connection per user)")
         await session.ws.close(1000, "")
+
+    def activity(self, event: str, order: Any) -> Optional[Tuple[str, str]]:
+        kind = SCHWAB_ACTIVITY.get(event)
+        if kind is None:
+            return None
+        leg = order.spec.legs[0] if order.spec.legs else None
+        # Schwab sends a JSON string (the recorded frames' shape, fewer of their parts).
+        symbol = schwab_symbol(leg.instrument) if leg is not None else None
+        return kind, json.dumps({"SchwabOrderID": str(order.id), "AccountNumber": order.account,
+                                 "BaseEvent": {"EventType": kind, "Symbol": symbol, "Quantity": order.quantity,
+                                               "Status": order.status}}, separators=(",", ":"))

@@ -187,6 +187,7 @@ class Sandbox:
         self.streamer = Streamer(wire, self.authority, host, tick_interval=tick_interval,
                                  heartbeat_interval=heartbeat_interval, idle_stop=idle_stop)
         self.streamer.accounts = lambda: list(self.broker.accounts)  # the streaming user holds the broker's
+        self.broker.listeners.append(self.streamer.publish_order_event)  # fills stream as account activity
 
     # -- lifecycle ------------------------------------------------------------------------------------
 

@@ -120,6 +120,10 @@ class Wire:
         """Refuse a second connection of a user who has one open."""
         raise NotImplementedError
 
+    def activity(self, event: str, order: Any) -> Optional[Tuple[str, str]]:
+        """The account-activity message (type, payload) of a paper order's event, or None if none is sent."""
+        return None
+
 
 class StreamUsers:
     """The users the user-info endpoints describe, and (TD) the streamer tokens they issue. Thread-safe."""
@@ -296,6 +300,17 @@ class Streamer(StreamUsers):
     def refuse_login(self, count: int = 1) -> None:
         """Deny the next ``count`` logins (code 3, "token is invalid or has expired"), then close."""
         self._refusals += count
+
+    @property
+    def running(self) -> bool:
+        """Whether the streamer serves (it does once the sandbox starts, when websockets is installed)."""
+        return self._loop is not None
+
+    def publish_order_event(self, event: str, order: Any) -> None:
+        """Publish a paper order's event as its provider's account activity (the broker's listener)."""
+        message = self.wire.activity(event, order)
+        if message is not None and self.running:
+            self.publish_activity(*message, account=order.account)
 
     def publish_activity(self, message_type: str, message_data: str, account: Optional[str] = None) -> int:
         """Stream an account-activity message to every connection subscribed to it (of ``account``'s user).

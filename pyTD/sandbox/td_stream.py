@@ -4,12 +4,14 @@ answers, and one stream per account (a second one is closed)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Dict, Union
+from typing import Any, Dict, Optional, Tuple, Union
 from urllib.parse import parse_qsl
+from xml.sax.saxutils import escape
 
 from pyTD.sandbox import td
 from pyTD.sandbox.market import Option, Security
 from pyTD.sandbox.streamer import BOOK, CHART_FUTURES, FOREX, Session, Streamer, StreamUser, Wire, _ms
+from pyTD.sandbox.td_trading import td_symbol
 
 CREDENTIAL = ("userid", "token", "company", "segment", "cddomain", "usergroup", "accesslevel", "authorized",
               "timestamp", "appid", "acl")
@@ -31,6 +33,11 @@ CHART_EQUITY = {"open": 1, "high": 2, "low": 3, "close": 4, "volume": 5, "sequen
 TIMESALE = {"tradeTime": 1, "lastPrice": 2, "lastSize": 3, "lastSequence": 4}
 NEWS = {"errorCode": 1, "storyTime": 2, "headlineId": 3, "status": 4, "headline": 5, "storyId": 6,
         "keywordCount": 7, "keywords": 8, "isHot": 9, "storySource": 10}
+
+
+# A paper order's events as TD's account-activity message types (td-trading.md, ACCT_ACTIVITY).
+TD_ACTIVITY = {"entered": "OrderEntryRequest", "filled": "OrderFill", "canceled": "UROUT",
+               "replaced": "OrderCancelReplaceRequest", "rejected": "OrderRejection"}
 
 
 class TDWire(Wire):
@@ -77,3 +84,16 @@ class TDWire(Wire):
 
     async def second_stream(self, session: Session, request: Dict[str, Any], streamer: Streamer) -> None:
         await session.ws.close(1000, "")  # TD closes another stream of the same account, saying nothing
+
+    def activity(self, event: str, order: Any) -> Optional[Tuple[str, str]]:
+        kind = TD_ACTIVITY.get(event)
+        if kind is None:
+            return None
+        leg = order.spec.legs[0] if order.spec.legs else None
+        symbol = escape(td_symbol(leg.instrument)) if leg is not None else ""
+        # TD sent XML (its urn:xmlns:beb.ameritrade.com schema); the sandbox sends the parts clients read.
+        return kind, (f'<?xml version="1.0" encoding="UTF-8"?><{kind}Message xmlns="urn:xmlns:beb.ameritrade.com">'
+                      f"<OrderGroupID><AccountKey>{order.account}</AccountKey></OrderGroupID><Order>"
+                      f"<OrderKey>{order.id}</OrderKey><Security><Symbol>{symbol}</Symbol></Security>"
+                      f"<OriginalQuantity>{order.quantity:g}</OriginalQuantity><OrderType>"
+                      f"{escape(order.spec.order_type)}</OrderType></Order></{kind}Message>")

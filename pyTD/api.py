@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pyTD.accounts.methods import Trading
 from pyTD.client import Client, token_filename, token_key
 from pyTD.market.methods import MarketData
 from pyTD.stream.methods import Streaming
+from pyTD.trading import Trading
 
 __all__ = ["api", "token_filename", "token_key"]
 

@@ -16,7 +16,8 @@ from urllib.parse import unquote
 
 import requests
 
-from pyTD import config, providers
+import pyTD.config as config
+import pyTD.providers as providers
 from pyTD.auth.flow import AuthFlow, Browser, new_state
 from pyTD.cache import DiskCache, MemCache
 from pyTD.exceptions import AuthorizationError, CacheError, ConfigurationError, ReauthorizationRequired

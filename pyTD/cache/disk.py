@@ -12,7 +12,7 @@ import logging
 import os
 from typing import Any, ContextManager, Optional, Tuple
 
-from pyTD import config
+import pyTD.config as config
 from pyTD.cache.base import TokenCache
 from pyTD.cache.format import Tokens, aside_name, encode
 from pyTD.exceptions import CacheError

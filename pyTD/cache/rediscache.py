@@ -7,7 +7,8 @@ import threading
 import time
 from typing import Any, ContextManager, Optional
 
-from pyTD import config, redisdb
+import pyTD.config as config
+import pyTD.redisdb as redisdb
 from pyTD.cache.base import TokenCache
 from pyTD.cache.format import Tokens, encode
 from pyTD.exceptions import CacheError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Optional, Union
 
-from pyTD import config
+import pyTD.config as config
 from pyTD.providers import PROVIDERS, get
 from pyTD.providers.base import OptionSymbol, Provider
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from pyTD import redisdb
+import pyTD.redisdb as redisdb
 from pyTD.exceptions import StoreError
 from pyTD.ratelimit import SharedWindow
 

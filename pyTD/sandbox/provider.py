@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Protocol, Sequence, Tuple, Type
 from urllib.parse import unquote
 
 from pyTD.sandbox.oauth import Authority
 from pyTD.sandbox.replies import Reply
 
 if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
+    from pyTD.sandbox.broker import Broker
+    from pyTD.sandbox.streamer import Streamer
+
+
+class Host(Protocol):
+    """What a provider's stand-in uses of the sandbox that serves it (:class:`~pyTD.sandbox.Host`)."""
+
+    seed: int
+    broker: Broker
+    streamer: Streamer
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def api_url(self) -> str: ...
 
 Routes = Sequence[Tuple["re.Pattern[str]", Callable[..., Tuple[int, Any]]]]
 
@@ -45,12 +59,12 @@ class Provider:
     def is_resource(self, path: str) -> bool:
         return path.startswith(self.resource_prefixes)
 
-    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Host) -> Reply:
         """Serve a resource request that passed the token and rate checks: market data (GET only) or the
         trader endpoints on ``sandbox.broker``."""
         raise NotImplementedError
 
-    def trader(self, sandbox: Sandbox) -> Any:
+    def trader(self, sandbox: Host) -> Any:
         """The provider's trader endpoints on the sandbox's broker (made on first use)."""
         raise NotImplementedError
 

@@ -13,19 +13,16 @@ import time
 import uuid
 import zlib
 from datetime import date, datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market, td
 from pyTD.sandbox.market import UNIVERSE, Option, Security
 from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, boolean, day_param, one_of, required, symbols_param, whole
-from pyTD.sandbox.provider import Provider, route
+from pyTD.sandbox.provider import Host, Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
 from pyTD.sandbox.schwab_trading import SchwabTrader
-
-if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
 
 SCOPE = "api"
 TOKEN_HOST = base64.b64encode(b"oauth2.cdc.schwab.com").decode()  # the middle part of codes and access tokens
@@ -197,7 +194,7 @@ class Schwab(Provider):
     authority = SchwabAuthority
     _trader: Optional[SchwabTrader] = None
 
-    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Host) -> Reply:
         """Serve ``path`` (still URL-encoded: symbols with ``/`` or spaces arrive percent-encoded)."""
         if path.startswith(TRADER):
             return self.trader(sandbox).answer(method, path[len(TRADER):].strip("/"), query, body) \
@@ -216,10 +213,10 @@ class Schwab(Provider):
             return errors_reply(404, "Not Found")  # as recorded: no detail
         return json_reply(*found)
 
-    def trader(self, sandbox: Sandbox) -> SchwabTrader:
+    def trader(self, sandbox: Host) -> SchwabTrader:
         with _TRADER_LOCK:
             if self._trader is None:
-                self._trader = SchwabTrader(sandbox)
+                self._trader = SchwabTrader(sandbox, find)
             return self._trader
 
     def unauthorized(self) -> Reply:

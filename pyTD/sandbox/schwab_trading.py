@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
 
-from pyTD.sandbox import market
 from pyTD.sandbox.broker import BUYS, Instrument, NotFound, Rejected, Spec, Transaction
 from pyTD.sandbox.params import BadRequest, Query, one_of, whole
+from pyTD.sandbox.provider import Host
 from pyTD.sandbox.replies import Reply, json_reply
 from pyTD.sandbox.trading import (
     Dialect,
+    Lookup,
     Routes,
     Trader,
     effect,
@@ -28,9 +29,6 @@ from pyTD.sandbox.trading import (
     securities_account,
     stamp,
 )
-
-if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
 
 ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_STOP_CONDITION",
                   "AWAITING_MANUAL_REVIEW", "ACCEPTED", "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING",
@@ -67,9 +65,9 @@ class SchwabTrader(Trader):
 
     dialect = DIALECT
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Host, lookup: Lookup) -> None:
         self._generation = 0
-        super().__init__(sandbox)
+        super().__init__(sandbox, lookup)
 
     def own_routes(self) -> Routes:
         return [
@@ -104,10 +102,8 @@ class SchwabTrader(Trader):
                 return number
         raise NotFound(f"No account with the hash {key[:8]}... (get the hashes from /accounts/accountNumbers)")
 
-    def find(self, symbol: str) -> Union[market.Security, market.Option, None]:
-        from pyTD.sandbox.schwab import find
-
-        return find(symbol, datetime.fromtimestamp(self.broker.clock(), timezone.utc).date())
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.broker.clock(), timezone.utc).date()
 
     def location(self, key: str, order_id: int) -> Dict[str, str]:
         return {"Location": f"{self.sandbox.url}/trader/v1/accounts/{key}/orders/{order_id}"}

@@ -8,20 +8,17 @@ import secrets
 import threading
 import time
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
 from urllib.parse import urlsplit
 
 from pyTD.sandbox import market
 from pyTD.sandbox.market import UNIVERSE, Option, Security
 from pyTD.sandbox.oauth import Authority, Grant
 from pyTD.sandbox.params import BadRequest, Query, day_param, decimal, one_of, symbols_param, whole
-from pyTD.sandbox.provider import Provider, route
+from pyTD.sandbox.provider import Host, Provider, route
 from pyTD.sandbox.replies import Reply, error_reply, html_reply, json_reply
 from pyTD.sandbox.td_trading import PATHS as TRADER_PATHS
 from pyTD.sandbox.td_trading import PREFERENCES, PRINCIPAL_FIELDS, TDTrader
-
-if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
 
 CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
@@ -118,7 +115,7 @@ class TD(Provider):
     authority = TDAuthority
     _trader: Optional[TDTrader] = None
 
-    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Sandbox) -> Reply:
+    def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Host) -> Reply:
         """Serve ``path`` (still URL-encoded)."""
         relative = path[len(self.api_path):].strip("/")
         if relative.split("/")[0] in TRADER_PATHS:
@@ -131,10 +128,10 @@ class TD(Provider):
             return error_reply(400, str(exc))
         return self.not_found(path) if found is None else json_reply(*found)
 
-    def trader(self, sandbox: Sandbox) -> TDTrader:
+    def trader(self, sandbox: Host) -> TDTrader:
         with _TRADER_LOCK:
             if self._trader is None:
-                self._trader = TDTrader(sandbox)
+                self._trader = TDTrader(sandbox, find)
             return self._trader
 
     def unauthorized(self) -> Reply:

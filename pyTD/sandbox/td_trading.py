@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Union
+from typing import Any, Dict, List, Mapping, Optional
 from zoneinfo import ZoneInfo
 
-from pyTD.sandbox import market
 from pyTD.sandbox.broker import BUYS, Instrument, NotFound, Rejected, Transaction
 from pyTD.sandbox.params import BadRequest, Query, day_param, one_of, whole
+from pyTD.sandbox.provider import Host
 from pyTD.sandbox.replies import Reply, error_reply, json_reply
 from pyTD.sandbox.trading import (
     Dialect,
+    Lookup,
     Routes,
     Trader,
     fields_param,
@@ -23,9 +24,6 @@ from pyTD.sandbox.trading import (
     securities_account,
     stamp,
 )
-
-if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
 
 NEW_YORK = ZoneInfo("America/New_York")  # TD's days
 ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_MANUAL_REVIEW", "ACCEPTED",
@@ -48,12 +46,10 @@ PATHS = ("accounts", "orders", "userprincipals")  # the first segments of the tr
 
 
 def td_symbol(instrument: Instrument) -> str:
-    from pyTD.sandbox.td import td_symbol as security_symbol
-
     if instrument.put_call and instrument.expiration is not None:
         return (f"{instrument.security.option_root}_{instrument.expiration:%m%d%y}{instrument.put_call[0]}"
                 f"{instrument.strike:g}")
-    return security_symbol(instrument.security)
+    return instrument.security.td_symbol or instrument.security.symbol
 
 
 DIALECT = Dialect("accountId", td_symbol, ("DAY", "GOOD_TILL_CANCEL", "FILL_OR_KILL"))
@@ -64,10 +60,10 @@ class TDTrader(Trader):
 
     dialect = DIALECT
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Host, lookup: Lookup) -> None:
         self._watchlists: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self._next_watchlist = 1000
-        super().__init__(sandbox)
+        super().__init__(sandbox, lookup)
 
     def own_routes(self) -> Routes:
         return [
@@ -90,10 +86,8 @@ class TDTrader(Trader):
         return error_reply(400, "The Target endpoint cannot be reached or is not configured for "
                                 f"{method} {relative}")  # TD's gateway for a wrong method
 
-    def find(self, symbol: str) -> Union[market.Security, market.Option, None]:
-        from pyTD.sandbox.td import find
-
-        return find(symbol, datetime.fromtimestamp(self.broker.clock(), NEW_YORK).date())
+    def today(self) -> date:
+        return datetime.fromtimestamp(self.broker.clock(), NEW_YORK).date()
 
     def number_of(self, key: str) -> str:
         self.broker.account(key)  # NotFound for an account that does not exist

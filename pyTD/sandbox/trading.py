@@ -12,9 +12,9 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from pyTD.sandbox.broker import (
     INSTRUCTIONS,
@@ -32,10 +32,12 @@ from pyTD.sandbox.broker import (
 )
 from pyTD.sandbox.market import Option, Security
 from pyTD.sandbox.params import BadRequest, Query
+from pyTD.sandbox.provider import Host
 from pyTD.sandbox.replies import Reply, json_reply
 
-if TYPE_CHECKING:
-    from pyTD.sandbox.server import Sandbox
+# A provider's symbol lookup: what a symbol names on a day (a security, a listed option, or nothing).
+Lookup = Callable[[str, date], Union[Security, Option, None]]
+
 
 Json = Dict[str, Any]
 Finder = Callable[[str], Union[Security, Option, None]]
@@ -387,9 +389,10 @@ class Trader:
     """One provider's trader endpoints on a sandbox's broker: what both providers route alike (the order and
     transaction paths), the dispatch, and the hooks for each provider's error body."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
+    def __init__(self, sandbox: Host, lookup: Lookup) -> None:
         self.sandbox = sandbox
         self.broker = sandbox.broker
+        self.lookup = lookup
         self._lock = threading.Lock()
         self.routes: Routes = [*self.own_routes(), *self.order_routes()]
 
@@ -426,6 +429,10 @@ class Trader:
 
     def find(self, symbol: str) -> Union[Security, Option, None]:
         """What a symbol in the provider's format names (a security or a listed option), or None."""
+        return self.lookup(symbol, self.today())
+
+    def today(self) -> date:
+        """The broker's day, where the provider's options expire."""
         raise NotImplementedError
 
     def number_of(self, key: str) -> str:

@@ -249,10 +249,14 @@ def imports(runs: int) -> List[Row]:
     """What ``import X`` adds to a fresh interpreter's start (wall clock), all contenders interleaved."""
     codes = {"pass": "pass", "requests": "import requests", "pyTD": "import pyTD", "pyTD.api": "import pyTD.api"}
     samples: Dict[str, List[float]] = {name: [] for name in codes}
+    # As users import: from compiled bytecode (a machine may set PYTHONDONTWRITEBYTECODE; the first run writes it).
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    for code in codes.values():
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)
     for _ in range(runs):
         for name, code in codes.items():
             begin = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+            subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, env=env)
             samples[name].append(time.perf_counter() - begin)
     bare = statistics.median(samples["pass"])
     base, light, full = (statistics.median(samples[name]) - bare for name in ("requests", "pyTD", "pyTD.api"))

@@ -87,3 +87,16 @@ def test_query_errors_survive_pickling():
     error = exceptions.ResourceNotFound("gone", status=404, body="{}", url="http://h/x")
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is exceptions.ResourceNotFound and str(again) == "gone"
+
+
+def test_the_distribution_name_is_free_of_treasure_datas_pytd():
+    """``pip install pyTD`` installs Treasure Data's ``pytd`` (the same normalised name); ours is pytd-client."""
+    import re
+
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    with open(os.path.join(os.path.dirname(__file__), "..", "pyproject.toml"), "rb") as f:
+        name = tomllib.load(f)["project"]["name"]
+    normalised = re.sub(r"[-_.]+", "-", name).lower()
+    assert normalised == "pytd-client" and normalised != "pytd"
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.rst")).read()
+    assert "pip install pytd-client" in readme and "import pyTD" in readme.replace("from pyTD", "import pyTD")

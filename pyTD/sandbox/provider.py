@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, Protocol, Sequence, Tuple, Type
 from urllib.parse import unquote
 
@@ -64,8 +65,18 @@ class Provider:
         trader endpoints on ``sandbox.broker``."""
         raise NotImplementedError
 
+    _trader: Any = None
+    _trader_lock = threading.Lock()
+
     def trader(self, sandbox: Host) -> Any:
         """The provider's trader endpoints on the sandbox's broker (made on first use)."""
+        with self._trader_lock:
+            if self._trader is None:
+                self._trader = self.make_trader(sandbox)
+            return self._trader
+
+    def make_trader(self, sandbox: Host) -> Any:
+        """The provider's trader endpoints on ``sandbox.broker``."""
         raise NotImplementedError
 
     def unauthorized(self) -> Reply:

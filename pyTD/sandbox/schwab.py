@@ -8,7 +8,6 @@ import hmac
 import json
 import re
 import secrets
-import threading
 import time
 import uuid
 import zlib
@@ -28,7 +27,6 @@ SCOPE = "api"
 TOKEN_HOST = base64.b64encode(b"oauth2.cdc.schwab.com").decode()  # the middle part of codes and access tokens
 LOOPBACK = ("127.0.0.1", "::1")
 TRADER = "/trader/v1/"
-_TRADER_LOCK = threading.Lock()
 
 
 # -- OAuth ---------------------------------------------------------------------------------------------
@@ -192,7 +190,6 @@ class Schwab(Provider):
     refresh_expires_in = 7 * 86400
     code_expires_in = 30
     authority = SchwabAuthority
-    _trader: Optional[SchwabTrader] = None
 
     def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Host) -> Reply:
         """Serve ``path`` (still URL-encoded: symbols with ``/`` or spaces arrive percent-encoded)."""
@@ -213,11 +210,8 @@ class Schwab(Provider):
             return errors_reply(404, "Not Found")  # as recorded: no detail
         return json_reply(*found)
 
-    def trader(self, sandbox: Host) -> SchwabTrader:
-        with _TRADER_LOCK:
-            if self._trader is None:
-                self._trader = SchwabTrader(sandbox, find)
-            return self._trader
+    def make_trader(self, sandbox: Host) -> SchwabTrader:
+        return SchwabTrader(sandbox, find)
 
     def unauthorized(self) -> Reply:
         return errors_reply(401, "Unauthorized", "Client not authorized", int_status=True)  # an int, as recorded

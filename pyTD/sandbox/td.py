@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import re
 import secrets
-import threading
 import time
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, Union
@@ -24,7 +23,6 @@ CLIENT_ID_SUFFIX = "@AMER.OAUTHAP"
 SCOPE = "PlaceTrades AccountAccess MoveMoney"
 MISMATCH = "A third-party application may be attempting to make unauthorized access"
 Answer = Tuple[int, object]
-_TRADER_LOCK = threading.Lock()
 
 
 # -- OAuth ---------------------------------------------------------------------------------------------
@@ -113,7 +111,6 @@ class TD(Provider):
     refresh_expires_in = 90 * 86400
     code_expires_in = 600
     authority = TDAuthority
-    _trader: Optional[TDTrader] = None
 
     def answer(self, method: str, path: str, query: Mapping[str, str], body: bytes, sandbox: Host) -> Reply:
         """Serve ``path`` (still URL-encoded)."""
@@ -128,11 +125,8 @@ class TD(Provider):
             return error_reply(400, str(exc))
         return self.not_found(path) if found is None else json_reply(*found)
 
-    def trader(self, sandbox: Host) -> TDTrader:
-        with _TRADER_LOCK:
-            if self._trader is None:
-                self._trader = TDTrader(sandbox, find)
-            return self._trader
+    def make_trader(self, sandbox: Host) -> TDTrader:
+        return TDTrader(sandbox, find)
 
     def unauthorized(self) -> Reply:
         return error_reply(401, "The access token being passed has expired or is invalid.")

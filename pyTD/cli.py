@@ -286,7 +286,7 @@ def _history(args: argparse.Namespace) -> int:
     shown = candles[-args.rows:] if args.rows > 0 else candles
     more = f", the last {len(shown)}" if len(shown) < len(candles) else ""
     print(f"{args.symbol.upper()}: {len(candles)} candles{more}:")
-    print(history_table(shown, client.tz))
+    print(history_table(shown, client.tz, daily=(args.period_type or "day").lower() != "day"))
     return 0
 
 
@@ -500,11 +500,19 @@ def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:
     return text_table(columns, quotes.values(), left=(0, 6))
 
 
-def history_table(candles: List[Dict[str, Any]], tz: Any = timezone.utc) -> str:
-    """Format candles as a text table, one row per candle, times in ``tz`` (the api's time zone)."""
+def history_table(candles: List[Dict[str, Any]], tz: Any = timezone.utc, daily: bool = False) -> str:
+    """Format candles as a text table, one row per candle, times in ``tz`` (the api's time zone); ``daily``
+    candles show their trading day only, as in pandas."""
+    if daily:
+        from zoneinfo import ZoneInfo
+
+        from pyTD.market.history import MARKET_ZONE
+
+        zone, title, shape = ZoneInfo(MARKET_ZONE), "Day", "%Y-%m-%d"
+    else:
+        zone, title, shape = tz, f"Time ({getattr(tz, 'key', None) or tz})", "%Y-%m-%d %H:%M"
     columns: List[Column] = [
-        (f"Time ({getattr(tz, 'key', None) or tz})", "datetime",
-         lambda ms: datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d %H:%M")),
+        (title, "datetime", lambda ms: datetime.fromtimestamp(ms / 1000, zone).strftime(shape)),
         ("Open", "open", _money),
         ("High", "high", _money),
         ("Low", "low", _money),

@@ -95,6 +95,14 @@ def test_settings_go_before_or_after_the_command(env, capsys, provider, monkeypa
         assert status == 1 and f"({provider})" in out.splitlines()[0]
 
 
+def test_minute_candles_print_their_time_in_the_api_zone(cli_logged_in, capsys, monkeypatch):
+    monkeypatch.setenv("TD_TIMEZONE", "UTC")
+    status, out, _ = run(capsys, "history", "AAPL", "--rows", "2")
+    lines = out.splitlines()
+    assert status == 0 and lines[1].split()[:3] == ["Time", "(UTC)", "Open"]
+    assert all(len(line.split()[1]) == 5 and ":" in line.split()[1] for line in lines[2:])  # HH:MM
+
+
 def test_history_prints_the_last_candles_in_new_york_time(cli_logged_in, capsys, sandbox, wire):
     sandbox.clear_requests()
     status, out, _ = run(capsys, "history", "aapl", "--period-type", "month", "--frequency-type", "daily",
@@ -107,7 +115,7 @@ def test_history_prints_the_last_candles_in_new_york_time(cli_logged_in, capsys,
         "periodType": "month", "frequencyType": "daily", "startDate": "1714536000000", "endDate": "1715399999999"}
     lines = out.splitlines()
     assert lines[0] == "AAPL: 8 candles, the last 3:"  # the weekdays from May 1 to May 10
-    assert lines[1].split()[:3] == ["Time", "(America/New_York)", "Open"]
+    assert lines[1].split()[:2] == ["Day", "Open"]  # daily candles: their trading day, as in pandas
     assert [line.split()[0] for line in lines[2:]] == ["2024-05-08", "2024-05-09", "2024-05-10"]
 
 

@@ -56,6 +56,8 @@ def command_line_words(message: str) -> str:
     """A library message in the command line's words: ``period_type`` and ``period=`` become ``--period-type``
     and ``--period``, ``period_type='month'`` becomes ``--period-type 'month'`` (plain words such as "period"
     stay)."""
+    # The secret has no flag (a command line is visible to other users): only its variable is offered.
+    message = message.replace("pass client_secret= or set ", "set ")
     names = "|".join(sorted(FLAGS, key=len, reverse=True))
 
     def flag(m: re.Match[str]) -> str:

@@ -90,8 +90,8 @@ class Client:
             cache = self._new_cache(config.cache_kind(cache, store_tokens))
         elif not all(hasattr(cache, name) for name in ("access_token", "refresh_token", "clear")):
             raise ConfigurationError("cache must have access_token and refresh_token attributes and clear()")
-        elif _unnamed_redis_cache(cache):
-            cache.key = token_key(self.client_id, self.provider)
+        elif callable(getattr(cache, "name_after", None)):  # a shared store: named after the app unless the user did
+            cache.name_after(_token_name(self.client_id, self.provider))
         self.store_tokens = not isinstance(cache, MemCache)
         self.cache = cache
         self._flow = AuthFlow(
@@ -106,6 +106,7 @@ class Client:
         )
         self._own_lock = threading.RLock()
         self._warned_expiry: Optional[float] = None
+        self._next_login_check = 0.0
 
     def _new_cache(self, kind: str) -> Any:
         if kind == "memory":
@@ -113,7 +114,9 @@ class Client:
         if kind == "redis":
             from pyTD.cache.rediscache import RedisCache
 
-            return RedisCache(key=token_key(self.client_id, self.provider))
+            shared = RedisCache()
+            shared.name_after(_token_name(self.client_id, self.provider))
+            return shared
         return DiskCache(self.config_dir, token_filename(self.client_id, self.provider))
 
     # -- tokens -----------------------------------------------------------------
@@ -294,6 +297,7 @@ class Client:
         """Return a usable access token, refreshing (once, under the lock) or logging in."""
         token = _usable(self.cache.access_token, rejected)
         if token:
+            self._check_login_end()
             return token
         with self._lock():
             # Another thread or process may have refreshed while we waited.
@@ -305,6 +309,9 @@ class Client:
                 return self._stored_access()
         # Logging in takes minutes: never while holding the lock.
         if not _interactive():
+            if self.cache.refresh_token is not None:
+                raise ReauthorizationRequired(f"The login has expired (so has its refresh token): "
+                                              f"{self.profile.relogin_advice()}")
             raise AuthorizationError("Not logged in (no valid tokens): run "
                                      f"`python -m pyTD login --provider {self.provider}`")
         self.login()
@@ -346,6 +353,13 @@ class Client:
             raise failed
         self._warn_if_login_ends_soon(refresh or self.cache.refresh_token)
 
+    def _check_login_end(self) -> None:
+        """Warn when the login ends within a day, looking at most once a minute rather than on every request."""
+        now = time.monotonic()
+        if now >= self._next_login_check:
+            self._next_login_check = now + 60
+            self._warn_if_login_ends_soon(self.cache.refresh_token)
+
     def _warn_if_login_ends_soon(self, refresh: Optional[Token]) -> None:
         """One WARNING per refresh token when it (and so the login) expires within a day."""
         if refresh is None or not refresh.expires_within(WARN_REFRESH_WITHIN) or refresh.expiry == self._warned_expiry:
@@ -375,13 +389,14 @@ def token_filename(client_id: str, provider: str = "td") -> str:
 
 def token_key(client_id: str, provider: str = "td") -> str:
     """The Redis key of an app's tokens: the cache file's name without ``.json``, under ``pyTD:``."""
-    return "pyTD:" + os.path.splitext(token_filename(client_id, provider))[0]
+    from pyTD.cache.rediscache import PREFIX
+
+    return PREFIX + _token_name(client_id, provider)
 
 
-def _unnamed_redis_cache(cache: Any) -> bool:
-    # No RedisCache exists unless its module was imported: import pyTD.api need not import it.
-    module = sys.modules.get("pyTD.cache.rediscache")
-    return module is not None and isinstance(cache, module.RedisCache) and cache.key is None
+def _token_name(client_id: str, provider: str) -> str:
+    """What names an app's tokens in a shared store (Redis, the keychain): its token file's name, less ``.json``."""
+    return os.path.splitext(token_filename(client_id, provider))[0]
 
 
 def _valid(token: Optional[Token]) -> bool:

@@ -146,7 +146,8 @@ def config_dir(value: Optional[str] = None) -> str:
 def provider(value: Optional[str]) -> str:
     """Resolve the provider's name: the argument, else ``TD_PROVIDER``, else ``"td"`` (checked by
     :func:`pyTD.providers.get`)."""
-    return setting(value, "TD_PROVIDER") or "td"
+    name = setting(value, "TD_PROVIDER")
+    return "td" if name is None else name
 
 
 def consumer_key(value: Optional[str]) -> str:

@@ -182,6 +182,7 @@ def test_errors_are_one_line_without_traceback(capsys, monkeypatch, tmp_path, ar
     assert status == 1
     assert words in err and err.startswith("pyTD: error: ") and err.count("\n") == 1
     assert "consumer_key=" not in err and "client_secret=" not in err  # the CLI's words, not Python's
+    assert "pass TD_" not in err  # a variable is set, not passed
 
 
 def test_errors_in_a_real_process_have_no_traceback(tmp_path):

@@ -120,3 +120,21 @@ def test_two_quarantines_within_a_second_keep_both_entries(backend):
         assert cache.access_token is None
     kept = {value for (_, name), value in backend.entries.items() if ".corrupt-" in name}
     assert kept == {"first{", "second{", "third{"}
+
+
+def test_an_unnamed_entry_is_named_after_the_provider_and_key(backend, config_dir):
+    """Like the token files: apps and providers never share an entry; a name the user gave is kept."""
+    from pyTD.api import api, token_filename
+
+    td = api("APPKEY", "http://127.0.0.1:8080", cache=KeyringCache(), config_dir=config_dir)
+    schwab = api("APPKEY", "https://127.0.0.1:8182", provider="schwab", client_secret="s", cache=KeyringCache(),
+                 config_dir=config_dir)
+    other = api("OTHERKEY", "http://127.0.0.1:8080", cache=KeyringCache(), config_dir=config_dir)
+    names = {td.cache.name, schwab.cache.name, other.cache.name}
+    assert len(names) == 3 and not any("APPKEY" in name or "OTHERKEY" in name for name in names)
+    assert schwab.cache.name + ".json" == token_filename("APPKEY", "schwab")
+    assert api("APPKEY", "http://127.0.0.1:8080", cache=KeyringCache("mine"), config_dir=config_dir).cache.name \
+        == "mine"
+    assert KeyringCache().name == "tokens"  # used alone
+    schwab.cache.access_token = ACCESS
+    assert backend.entries.keys() == {("pyTD", schwab.cache.name)}

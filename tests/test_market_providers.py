@@ -75,7 +75,7 @@ def test_the_same_call_gives_the_same_columns_and_dtypes_on_both_providers(both,
     common = [c for c in td.columns if c in schwab.columns]
     assert common and common == [c for c in schwab.columns if c in td.columns]  # in the same order
     assert {c: str(td[c].dtype) for c in common} == {c: str(schwab[c].dtype) for c in common}
-    assert len(common) >= len(td.columns) - 2  # TD has at most a couple of columns Schwab lacks
+    assert set(td.columns) <= set(schwab.columns)  # Schwab has more fields; each of TD's facts is there too
 
 
 @pytest.mark.parametrize("name", list(CALLS))
@@ -127,6 +127,17 @@ def test_unknown_symbols_are_the_same_whether_one_or_many_were_asked(logged_in, 
     assert logged_in.get_quotes(["APPL", "XXQQ"]) == {}
     messages = [r.getMessage() for r in caplog.records if "unknown" in r.getMessage()]
     assert len(messages) == 2 and "APPL" in messages[0] and "XXQQ" in messages[1]
+
+
+@td_only
+@pytest.mark.parametrize("index", ["$SPX.X", "$SPX"])
+def test_quote_rows_are_labelled_as_the_user_wrote_the_symbol_on_both_providers(both, pd, index):
+    """So that ``df.loc["$SPX.X"]`` runs unchanged after switching; the JSON keeps the provider's symbol."""
+    for client in both.values():
+        frame = client.get_quotes(["AAPL", index], output_format="pandas")
+        assert sorted(frame.index) == sorted(["AAPL", index])
+        assert frame.loc[index, "lastPrice"] > 0
+    assert set(both["td"].get_quotes(index)) == {"$SPX.X"} and set(both["schwab"].get_quotes(index)) == {"$SPX"}
 
 
 @pytest.mark.parametrize("symbols", ["AAPL MSFT", " AAPL\tMSFT\n", "AAPL,MSFT", ["AAPL", "msft"]])

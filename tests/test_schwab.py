@@ -58,10 +58,18 @@ def test_the_default_provider_is_td(config_dir):
 @pytest.mark.parametrize("value", ["etrade", "tdameritrade", ""])
 def test_an_unknown_provider_names_both(config_dir, monkeypatch, value):
     with pytest.raises(ConfigurationError, match="'td', 'schwab'"):
+        schwab(config_dir, provider=value)
+    with pytest.raises(ConfigurationError, match="'td', 'schwab'"):
         schwab(config_dir, provider=value or "  ")
     monkeypatch.setenv("TD_PROVIDER", value or "nobody")
     with pytest.raises(ConfigurationError, match="'td', 'schwab'"):
         api(CONSUMER_KEY, "https://127.0.0.1:8182", config_dir=config_dir, client_secret="x")
+
+
+@pytest.mark.parametrize("value", [1, True, ["schwab"]])
+def test_a_provider_that_is_not_a_name_is_a_configuration_error(config_dir, value):
+    with pytest.raises(ConfigurationError, match="'td', 'schwab'"):
+        schwab(config_dir, provider=value)
 
 
 def test_schwab_needs_the_secret_and_says_where_to_put_it(config_dir, monkeypatch):
@@ -77,6 +85,9 @@ def test_schwab_needs_the_secret_and_says_where_to_put_it(config_dir, monkeypatc
     ("http://127.0.0.1:8182", "https"),
     ("https://127.0.0.1:8182/", "trailing slash"),
     ("https://127.0.0.1:8182/callback/", "trailing slash"),
+    ("https://10.0.0.1:8182", "127.0.0.1"),
+    ("https://127.0.0.2:8182", "127.0.0.1"),
+    ("https://example.com/callback", "127.0.0.1"),
 ])
 def test_callbacks_schwab_would_never_redirect_to_are_refused(config_dir, url, why):
     with pytest.raises(ConfigurationError, match=why) as info:
@@ -159,6 +170,30 @@ def test_a_login_ending_within_a_day_warns_once(logged_in, sandbox, caplog):
     warnings = [r for r in caplog.records if "login ends" in r.getMessage()]
     assert len(warnings) == 1 and "every 7 days" in warnings[0].getMessage()
     assert "Charles Schwab" in warnings[0].getMessage()
+
+
+@schwab_only
+def test_a_login_ending_within_a_day_warns_once_while_requests_go_on(logged_in, config_dir, caplog):
+    """Without any refresh: the access token is fresh, the login (its refresh token) ends in 5 hours."""
+    caplog.set_level(logging.WARNING, logger="pyTD")
+    refresh = logged_in.cache.refresh_token
+    logged_in.cache.refresh_token = Token(refresh.token, time.time() - WEEK + 5 * 3600, WEEK)
+    for _ in range(3):
+        logged_in.get_quotes("AAPL")
+    warnings = [r for r in caplog.records if "login ends" in r.getMessage()]
+    assert len(warnings) == 1 and "every 7 days" in warnings[0].getMessage()
+    assert "in 5.0 hours" in warnings[0].getMessage()
+
+
+@schwab_only
+def test_a_request_after_the_seven_days_asks_for_the_weekly_login(logged_in, monkeypatch):
+    """pyTD knows the refresh token is past its week: it says so rather than "not logged in"."""
+    monkeypatch.setattr("sys.stdin", open(os.devnull))  # no one to log in interactively
+    access, refresh = logged_in.cache.access_token, logged_in.cache.refresh_token
+    logged_in.cache.refresh_token = Token(refresh.token, time.time() - WEEK - 60, WEEK)
+    logged_in.cache.access_token = Token(access.token, time.time() - 3600, 1800)
+    with pytest.raises(ReauthorizationRequired, match="every 7 days"):
+        logged_in.get_quotes("AAPL")
 
 
 @schwab_only

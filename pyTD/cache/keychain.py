@@ -22,9 +22,10 @@ class KeyringCache(TokenCache):
 
     Parameters
     ----------
-    name : str
-        The entry's user name under the ``pyTD`` service; use one per
-        consumer key (e.g. the key itself) when several apps share a machine.
+    name : str, optional
+        The entry's user name under the service. Default: the name
+        :class:`pyTD.api.api` gives its app's tokens (one per provider and
+        key, as the token file's), or ``"tokens"`` used alone.
     service : str
         The keychain service name.
     backend : keyring backend, optional
@@ -41,7 +42,7 @@ class KeyringCache(TokenCache):
     processes that share a keychain entry may each refresh once.
     """
 
-    def __init__(self, name: str = "tokens", service: str = SERVICE, *, backend: Any = None) -> None:
+    def __init__(self, name: Optional[str] = None, service: str = SERVICE, *, backend: Any = None) -> None:
         super().__init__()
         if backend is None:
             try:
@@ -49,9 +50,15 @@ class KeyringCache(TokenCache):
             except ImportError:
                 raise ImportError("KeyringCache needs keyring: pip install 'pytd-client[keyring]'") from None
             backend = keyring.get_keyring()
-        self.name = name
+        self.name = name or "tokens"
         self.service = service
         self.backend = backend
+        self._named = name is not None
+
+    def name_after(self, app: str) -> None:
+        """Unless a name was given, use ``app``, the name :class:`pyTD.api.api` gives its app's tokens."""
+        if not self._named:
+            self.name, self._named = app, True
 
     def clear(self) -> None:
         """Forget both tokens (the keychain entry is deleted)."""

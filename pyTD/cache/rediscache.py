@@ -15,7 +15,8 @@ from pyTD.exceptions import CacheError
 
 log = logging.getLogger("pyTD")
 
-DEFAULT_KEY = "pyTD:tokens"
+PREFIX = "pyTD:"  # of every key pyTD names
+DEFAULT_KEY = PREFIX + "tokens"
 
 
 class RedisCache(TokenCache):
@@ -78,6 +79,12 @@ class RedisCache(TokenCache):
     def name(self) -> str:
         """The Redis key in use."""
         return self.key or DEFAULT_KEY
+
+    def name_after(self, app: str) -> None:
+        """Unless a key was given, use ``pyTD:`` and ``app``, the name :class:`pyTD.api.api` gives its app's
+        tokens (one per provider and key)."""
+        if self.key is None:
+            self.key = PREFIX + app
 
     def lock(self) -> ContextManager[object]:
         """Return the lock shared with every process (re-entrant); raises CacheError on timeout."""

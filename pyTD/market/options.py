@@ -49,7 +49,7 @@ CONTRACTS = Table(
         "expirationDate": "time", "daysToExpiration": "int", "expirationType": "str", "lastTradingDay": "time",
         "multiplier": "float", "settlementType": "str", "deliverableNote": "str", "percentChange": "float",
         "markChange": "float", "markPercentChange": "float", "inTheMoney": "bool", "nonStandard": "bool",
-        "mini": "bool",
+        "mini": "bool", "isIndexOption": "bool", "tradeDate": "day",
     },
 )
 EXPIRATIONS = Table("expirations", {"expirationDate": "day", "daysToExpiration": "int", "expirationType": "str",

@@ -123,10 +123,16 @@ def get_quotes(symbols: Symbols, *, api: Optional[Client] = None, output_format:
     unknown_symbols([asked[s] for s in asked if s not in found], errors, "quotes")
     if output_format == "json":
         return found
-    return quotes_frame(found, td)
+    return quotes_frame(found, td, asked)
 
 
-def quotes_frame(found: Dict[str, Dict[str, Any]], td: Client) -> pd.DataFrame:
-    """One row per quote, indexed by symbol."""
-    rows: List[Dict[str, Any]] = [td.profile.quote_row(symbol, quote) for symbol, quote in found.items()]
+def quotes_frame(found: Dict[str, Dict[str, Any]], td: Client,
+                 names: Optional[Dict[str, str]] = None) -> pd.DataFrame:
+    """One row per quote, indexed by symbol: as the user wrote it (``names``: the provider's symbol -> the
+    user's), so ``$SPX.X`` labels the same row on both providers."""
+    rows: List[Dict[str, Any]] = []
+    for symbol, quote in found.items():
+        row = td.profile.quote_row(symbol, quote)
+        row["symbol"] = (names or {}).get(symbol, row.get("symbol", symbol))
+        rows.append(row)
     return to_frame(QUOTES, rows, td)

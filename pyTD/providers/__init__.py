@@ -29,7 +29,7 @@ def get(name: Optional[str]) -> Provider:
     ConfigurationError
         If no provider has that name.
     """
-    key = (name or "").strip().lower()
+    key = name.strip().lower() if isinstance(name, str) else None
     if key not in PROVIDERS:
         raise ConfigurationError(f"Unknown provider {name!r}: use one of {', '.join(map(repr, PROVIDERS))}")
     profile: Provider = importlib.import_module(PROVIDERS[key]).PROFILE

@@ -109,7 +109,6 @@ class TD(Provider):
     renew_refresh_within = 7 * 24 * 3600.0  # refresh tokens last 90 days; renew them in their last week
     example_callback = "https://127.0.0.1:8080"
     index_aliases = {"$SPX": "$SPX.X"}
-    tables = {"contracts": ({"tradeDate": "day", "isIndexOption": "bool"}, {})}
 
     def client_id(self, key: str) -> str:
         return key if key.upper().endswith(CLIENT_ID_SUFFIX) else key + CLIENT_ID_SUFFIX

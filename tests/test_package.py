@@ -100,3 +100,23 @@ def test_the_distribution_name_is_free_of_treasure_datas_pytd():
     assert normalised == "pytd-client" and normalised != "pytd"
     readme = open(os.path.join(os.path.dirname(__file__), "..", "README.rst")).read()
     assert "pip install pytd-client" in readme and "import pyTD" in readme.replace("from pyTD", "import pyTD")
+
+
+def test_every_install_hint_names_the_distribution():
+    """``pip install 'pyTD[stream]'`` would install Treasure Data's pytd: no message or page may say it."""
+    import re
+
+    top = os.path.join(os.path.dirname(__file__), "..")
+    wrong = []
+    for folder in ("pyTD", "docs"):
+        for root, dirs, files in os.walk(os.path.join(top, folder)):
+            dirs[:] = [d for d in dirs if not d.startswith(("_build", "__pycache__"))]
+            for name in files:
+                if name.endswith((".py", ".rst")):
+                    lines = open(os.path.join(root, name), encoding="utf-8").read().splitlines()
+                    text = "\n".join(line for line in lines if "Do not ``pip install" not in line)  # the warning
+                    wrong += [f"{name}: {hit}" for hit in re.findall(r"pip install\s+['\"]?pytd(?!-client)\S*", text,
+                                                                      re.IGNORECASE)]
+    readme = open(os.path.join(top, "README.rst"), encoding="utf-8").read()
+    wrong += re.findall(r"pip install\s+['\"]?pytd(?!-client)\S*", readme, re.IGNORECASE)
+    assert wrong == []

@@ -338,6 +338,20 @@ def test_first_triggers_second(logged_in, sandbox, accounts):
     assert logged_in.get_order(margin, child["orderId"])["status"] == "FILLED"
 
 
+def test_a_trigger_buys_a_stock_the_account_lacks_then_sells_it(logged_in, sandbox, accounts):
+    """TD's "one triggers another" sample: the sale is checked when it can fill, not against today's holdings."""
+    margin, _ = accounts
+    assert "KO" not in {p["instrument"]["symbol"] for p in logged_in.get_positions(margin)[margin]}
+    price = ask("KO")
+    parent = logged_in.place_order(margin, first_triggers_second(
+        equity_buy_market("KO", 10), equity_sell_limit("KO", 10, round(price + 5, 2))))
+    child = logged_in.get_order(margin, parent)["childOrderStrategies"][0]
+    assert logged_in.get_order(margin, parent)["status"] == "FILLED" and child["status"] == "WORKING"
+    sandbox.broker.set_price("KO", price + 10)
+    assert logged_in.get_order(margin, child["orderId"])["status"] == "FILLED"
+    assert "KO" not in {p["instrument"]["symbol"] for p in logged_in.get_positions(margin)[margin]}
+
+
 def test_an_option_order_in_the_providers_symbols(logged_in, sandbox, accounts):
     margin, _ = accounts
     expiration = market.expirations(market.utc_today())[2]
@@ -416,6 +430,20 @@ def test_a_dropped_connection_after_the_post_was_processed(make_client, sandbox,
     (placed,) = sandbox.broker.orders_of(margin)  # exactly one order exists
     assert [o["orderId"] for o in client.get_orders(margin)] == [placed.id]
 
+
+def test_a_dropped_post_from_a_new_client_reads_first_and_drops_only_the_write(make_client, sandbox, accounts):
+    """``drop_after_next()`` with no path: a new Schwab client's account-map GET passes, the POST is dropped."""
+    client = make_client(retry_count=5)
+    from .conftest import browser_for
+
+    client.login(open_browser=browser_for(client), timeout=10)
+    margin, _ = accounts
+    sandbox.clear_requests()
+    sandbox.drop_after_next()
+    with pytest.raises(OrderStatusUnknown):
+        client.place_order(margin, equity_buy_market("F", 1))
+    assert len(writes(sandbox)) == 1
+    assert len(sandbox.broker.orders_of(margin)) == 1
 
 @pytest.mark.parametrize("after", [False, True])
 def test_a_5xx_on_place_is_order_status_unknown_and_not_retried(logged_in, sandbox, accounts, after):

@@ -414,9 +414,10 @@ class Broker:
 
     def _check(self, account: Account, spec: Spec, ignoring: Optional[PaperOrder] = None) -> None:
         """Refuse what the account cannot do: sell what it does not hold, short in a cash account, spend more
-        than its buying power; and a stock's limit price far from the market, as Schwab does."""
+        than its buying power; and a stock's limit price far from the market, as Schwab does. A trigger's
+        children are checked for holdings when they fill, after the order that triggers them."""
         for part in [spec, *spec.children]:
-            for leg in part.legs:
+            for leg in part.legs if part is spec or spec.strategy != "TRIGGER" else ():
                 self._check_leg(account, leg)
             self._check_limit(part)
         held = self.balances(account).buying_power

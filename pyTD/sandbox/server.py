@@ -71,6 +71,10 @@ class Fault:
     retry_after: Optional[float]
     delay: float
     after: bool = False  # only once the request has been processed (e.g. an order placed)
+    methods: Optional[Tuple[str, ...]] = None  # only requests of these methods
+
+    def applies(self, method: str, path: str) -> bool:
+        return (self.path is None or path.startswith(self.path)) and (self.methods is None or method in self.methods)
 
     def reply(self) -> Reply:
         assert self.status is not None
@@ -300,8 +304,10 @@ class Sandbox:
 
     def fail_next(self, count: int = 1, *, status: int = 503, body: Optional[str] = None,
                   content_type: str = "application/json", path: Optional[str] = None, drop: bool = False,
-                  retry_after: Optional[float] = None, delay: float = 0.0, after: bool = False) -> None:
-        """Fail the next ``count`` requests (whose path starts with ``path``, if given).
+                  retry_after: Optional[float] = None, delay: float = 0.0, after: bool = False,
+                  methods: Optional[Iterable[str]] = None) -> None:
+        """Fail the next ``count`` requests (whose path starts with ``path``, and whose method is one of
+        ``methods``, if given).
 
         Each gets ``status`` with ``body`` (default ``{"error": "<reason>"}``)
         and a ``Retry-After`` header if ``retry_after`` is set; or, with
@@ -309,14 +315,17 @@ class Sandbox:
         that many seconds first. With ``after``, the request is processed first
         (an order is placed) and only its answer is lost or replaced.
         """
-        fault = Fault(status, body, content_type, path, drop, retry_after, delay, after)
+        chosen = None if methods is None else tuple(m.upper() for m in methods)
+        fault = Fault(status, body, content_type, path, drop, retry_after, delay, after, chosen)
         with self._lock:
             self._faults.extend([fault] * count)
 
-    def drop_after_next(self, count: int = 1, *, path: Optional[str] = None) -> None:
-        """Process the next ``count`` requests (under ``path``), then close the connection without answering:
-        the order was placed, but the client never hears so."""
-        self.fail_next(count, path=path, drop=True, after=True)
+    def drop_after_next(self, count: int = 1, *, path: Optional[str] = None,
+                        methods: Optional[Iterable[str]] = ("POST", "PUT", "DELETE")) -> None:
+        """Process the next ``count`` writes (``methods``; under ``path``), then close the connection without
+        answering: the order was placed, but the client never hears so. Reads (a Schwab client's account
+        map, say) pass untouched; ``methods=None`` drops after any request."""
+        self.fail_next(count, path=path, drop=True, after=True, methods=methods)
 
     def delay_next(self, count: int = 1, seconds: float = 1.0, *, path: Optional[str] = None) -> None:
         """Answer the next ``count`` requests normally, but only after ``seconds``."""
@@ -360,7 +369,7 @@ class Sandbox:
         with self._lock:
             self._requests.append(RecordedRequest(handler.command, parts.path, query, form,
                                                   dict(handler.headers.items())))
-        fault = self._take_fault(parts.path)
+        fault = self._take_fault(handler.command, parts.path)
         if fault is not None and fault.after:
             self._answer(handler.command, parts.path, query, form, handler.headers, body)
         if fault is not None:
@@ -374,10 +383,10 @@ class Sandbox:
         send(handler, self._answer(handler.command, parts.path, query, form, handler.headers, body),
              self.profile.headers())
 
-    def _take_fault(self, path: str) -> Optional[Fault]:
+    def _take_fault(self, method: str, path: str) -> Optional[Fault]:
         with self._lock:
             for i, fault in enumerate(self._faults):
-                if fault.path is None or path.startswith(fault.path):
+                if fault.applies(method, path):
                     return self._faults.pop(i)
         return None
 

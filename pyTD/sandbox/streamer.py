@@ -205,7 +205,7 @@ class Streamer(StreamUsers):
         try:
             from websockets.asyncio.server import serve
         except ImportError:
-            log.info("The sandbox serves no streamer: websockets is not installed (pip install 'pyTD[stream]')")
+            log.info("The sandbox serves no streamer: websockets is not installed (pip install 'pytd-client[stream]')")
             return
         ready = threading.Event()
         self._loop = loop = asyncio.new_event_loop()

@@ -1,6 +1,6 @@
 """Streaming over each provider's WebSocket streamer: :class:`Stream` (asyncio) and ``api.stream`` (a loop).
 
-Needs the ``stream`` extra (``pip install 'pyTD[stream]'``, which installs websockets). Importing pyTD
+Needs the ``stream`` extra (``pip install 'pytd-client[stream]'``, which installs websockets). Importing pyTD
 or pyTD.api does not import this package's connection code, nor websockets.
 """
 

@@ -20,7 +20,7 @@ try:
     from websockets.asyncio.client import ClientConnection, connect
     from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
 except ImportError:  # pragma: no cover - the message says what to do
-    raise ImportError("Streaming needs websockets: pip install 'pyTD[stream]'") from None
+    raise ImportError("Streaming needs websockets: pip install 'pytd-client[stream]'") from None
 
 log = logging.getLogger("pyTD")
 

@@ -484,17 +484,18 @@ def _local_time(stamp: Any, tz: Any) -> Any:
 
 
 def _first(record: Dict[str, Any], *names: str) -> Any:
-    """The first of ``names`` the record has (balances differ between margin and cash accounts)."""
-    return next(record[name] for name in names if record.get(name) is not None)
+    """The first of ``names`` the record has, else None (balances differ between margin and cash accounts,
+    prices between asset types)."""
+    return next((record[name] for name in names if record.get(name) is not None), None)
 
 
 def quote_table(quotes: Dict[str, Dict[str, Any]]) -> str:
     """Format quotes as an aligned text table, one row per symbol."""
     columns: List[Column] = [
         ("Symbol", "symbol", str),
-        ("Last", "lastPrice", _money),
-        ("Bid", "bidPrice", _money),
-        ("Ask", "askPrice", _money),
+        ("Last", None, lambda q: _money(_first(q, *LAST))),
+        ("Bid", None, lambda q: _money(_first(q, "bidPrice", "bidPriceInDouble"))),
+        ("Ask", None, lambda q: _money(_first(q, "askPrice", "askPriceInDouble"))),
         ("Change %", None, _change),
         ("Volume", "totalVolume", _count),
         ("Description", "description", str),
@@ -571,8 +572,12 @@ def _count(value: Any) -> str:
     return f"{int(value):,}"
 
 
+# TD names the prices of futures and forex ...InDouble, and a mutual fund's price is its nAV.
+LAST = ("lastPrice", "lastPriceInDouble", "nAV")
+
+
 def _change(quote: Dict[str, Any]) -> str:
-    return f"{(quote['lastPrice'] / quote['closePrice'] - 1) * 100:+.2f}"
+    return f"{(_first(quote, *LAST) / _first(quote, 'closePrice', 'closePriceInDouble') - 1) * 100:+.2f}"
 
 
 def _describe_cache(cache: Any) -> str:

@@ -88,6 +88,17 @@ def test_quote_reports_unknown_symbols_on_stderr_and_exits_1(cli_logged_in, caps
     assert err == "pyTD: error: unknown symbol: APPL\n"
 
 
+def test_quote_prints_prices_of_futures_forex_and_funds(cli_logged_in, capsys):
+    """TD names those prices lastPriceInDouble, ..., and a fund's nAV: the table shows them on both providers."""
+    status, out, err = run(capsys, "quote", "/ES EUR/USD VTSAX")
+    assert status == 0, err
+    for line in out.splitlines()[1:]:
+        last, bid, ask = line.split()[1:4]
+        assert float(last.replace(",", "")) > 0, line
+        if not line.startswith("VTSAX"):
+            assert float(bid.replace(",", "")) > 0 and float(ask.replace(",", "")) > 0, line
+
+
 def test_settings_go_before_or_after_the_command(env, capsys, provider, monkeypatch):
     monkeypatch.delenv("TD_PROVIDER")
     for argv in (["--provider", provider, "status"], ["status", "--provider", provider]):

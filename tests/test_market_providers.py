@@ -303,3 +303,11 @@ def test_every_re_exported_function_is_its_modules():
     assert set(market.__all__) | set(instruments.__all__) >= set(CALLS) | {"get_option_expirations"}
     for name, module in pyTD.FUNCTIONS.items():
         assert getattr(pyTD, name) is getattr(importlib.import_module(module), name)
+
+
+def test_futures_quotes_are_typed_on_both_providers(logged_in, pd):
+    frame = logged_in.get_quotes("/ES", output_format="pandas")
+    assert str(frame["futureExpirationDate"].dtype) == f"datetime64[ns, {logged_in.tz.key}]"
+    assert frame.loc["/ES", "futureExpirationDate"].year >= 2024
+    assert str(frame["futureIsActive"].dtype) == "boolean" and str(frame["futureMultiplier"].dtype) == "float64"
+    assert frame["futureActiveSymbol"].dtype == object

@@ -107,6 +107,8 @@ def assert_typed(frame, table, client):
     checked = 0
     for column in [frame.index.name, *frame.columns]:
         kind = kinds.get(column)
+        if kind is None and isinstance(column, str):  # an undeclared column must not be a time left as data
+            assert not column.endswith(("Start", "End", "Date", "Time", "InLong", "Day")), column
         if kind is None or column is None:
             continue
         values = frame.index if column == frame.index.name else frame[column]

@@ -20,7 +20,7 @@ HOURS = Table("hours", {
     "market": "str", "product": "str", "date": "day", "marketType": "str", "productName": "str", "isOpen": "bool",
     "exchange": "str", "category": "str",
     **{f"{session}{edge}": "time" for session in SESSIONS for edge in ("Start", "End")},
-})
+}, optional={"outcryMarketStart": "time", "outcryMarketEnd": "time"})  # some futures' floor sessions (TD)
 
 Hours = Dict[str, Dict[str, Dict[str, Any]]]
 

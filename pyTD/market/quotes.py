@@ -56,6 +56,10 @@ QUOTES = Table(
         "changeInDouble": "float", "percentChange": "float", "tick": "float", "tickAmount": "float",
         "product": "str", "tradingHours": "str", "isTradable": "bool", "marketMaker": "str",
         "52WkHighInDouble": "float", "52WkLowInDouble": "float", "cusip": "str",
+        # futures, on both providers
+        "futurePercentChange": "float", "futurePriceFormat": "str", "futureTradingHours": "str",
+        "futureIsTradable": "bool", "futureMultiplier": "float", "futureIsActive": "bool",
+        "futureSettlementPrice": "float", "futureActiveSymbol": "str", "futureExpirationDate": "time",
     },
     index="symbol",
 )

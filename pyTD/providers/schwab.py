@@ -61,12 +61,10 @@ QUOTE_COLUMNS = {
     "fundLeverageFactor": "float", "lastEarningsDate": "day", "nextDivExDate": "day", "nextDivPayDate": "day",
 }
 QUOTE_KINDS = {
-    "fundStrategy": "str", "fsiDesc": "str", "otcMarketTier": "str", "futurePercentChange": "float",
-    "settleTime": "time", "quotedInSession": "bool", "impliedYield": "float", "indAskPrice": "float",
-    "indBidPrice": "float", "indQuoteTime": "time", "exerciseType": "str", "expirationType": "str",
-    "isPennyPilot": "bool", "futureExpirationDate": "time", "futureActiveSymbol": "str", "futureIsActive": "bool",
-    "futureMultiplier": "float", "futurePriceFormat": "str", "futureSettlementPrice": "float",
-    "futureTradingHours": "str", "expirationStyle": "str", "settlemetPrice": "float",
+    "fundStrategy": "str", "fsiDesc": "str", "otcMarketTier": "str", "settleTime": "time",
+    "quotedInSession": "bool", "impliedYield": "float", "indAskPrice": "float", "indBidPrice": "float",
+    "indQuoteTime": "time", "exerciseType": "str", "expirationType": "str", "isPennyPilot": "bool",
+    "expirationStyle": "str", "settlemetPrice": "float",
     **{f"extended{name}": kind for name, kind in (
         ("AskPrice", "float"), ("AskSize", "int"), ("BidPrice", "float"), ("BidSize", "int"),
         ("LastPrice", "float"), ("LastSize", "int"), ("Mark", "float"), ("QuoteTime", "time"),

@@ -48,20 +48,27 @@ FLAGS = {
     "period_type": "--period-type", "frequency_type": "--frequency-type", "period": "--period",
     "frequency": "--frequency", "start_date": "--start", "end_date": "--end", "contract_type": "--type",
     "strike_count": "--strikes", "from_date": "--from", "to_date": "--to", "account_id": "--account",
-    "stop_price": "--stop",
+    "stop_price": "--stop", "status": "--status", "price": "--limit",
+}
+# Settings with no flag (a secret on a command line is visible to other users; plain http is a choice to make
+# once): the command line offers their variables only.
+ONLY_VARIABLES = {
+    "pass client_secret= or set ": "set ",
+    "pass allow_insecure_http=True (TD_ALLOW_INSECURE_HTTP=true)": "set TD_ALLOW_INSECURE_HTTP=true",
 }
 
 
 def command_line_words(message: str) -> str:
     """A library message in the command line's words: ``period_type`` and ``period=`` become ``--period-type``
-    and ``--period``, ``period_type='month'`` becomes ``--period-type 'month'`` (plain words such as "period"
-    stay)."""
-    # The secret has no flag (a command line is visible to other users): only its variable is offered.
-    message = message.replace("pass client_secret= or set ", "set ")
+    and ``--period``, ``period_type='month'`` becomes ``--period-type 'month'``. A plain word such as "period"
+    stays, unless it is what the sentence is about ("period must be ...", "either period or ...")."""
+    for words, instead in ONLY_VARIABLES.items():
+        message = message.replace(words, instead)
     names = "|".join(sorted(FLAGS, key=len, reverse=True))
 
     def flag(m: re.Match[str]) -> str:
-        if not (m.group(2) or "_" in m.group(1)):
+        subject = message.startswith((" must ", " for "), m.end()) or message.endswith("either ", 0, m.start())
+        if not (m.group(2) or "_" in m.group(1) or subject):
             return m.group(0)
         return FLAGS[m.group(1)] + (" " if m.group(2) and m.group(3) else "")
 

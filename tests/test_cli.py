@@ -215,7 +215,31 @@ def test_library_words_become_flags_with_their_values_apart():
     assert command_line_words("pass period_type='month' or frequency_type 'daily'") == \
         "pass --period-type 'month' or --frequency-type 'daily'"
     assert command_line_words("period must be 1; start_date= and period= are refused") == \
-        "period must be 1; --start and --period are refused"
+        "--period must be 1; --start and --period are refused"
+    assert command_line_words("give either period or start_date and end_date, not a period of days") == \
+        "give either --period or --start and --end, not a period of days"
+    assert command_line_words("frequency for period_type 'day' must be 1") == \
+        "--frequency for --period-type 'day' must be 1"
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["history", "AAPL", "--period", "7"], "--period for --period-type 'day' must be one of"),
+    (["history", "AAPL", "--frequency", "7"], "--frequency must be one of"),
+    (["history", "AAPL", "--period", "2", "--start", "2024-05-01", "--end", "2024-05-10"],
+     "either --period or --start and --end"),
+    (["orders", "--status", "FOO"], "--status must be one of"),
+])
+def test_argument_errors_name_the_flags(cli_logged_in, capsys, argv, words):
+    status, _, err = run(capsys, *argv)
+    assert status == 1 and words in err, err
+
+
+def test_plain_http_off_loopback_names_the_variable(capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setenv("TD_CONSUMER_KEY", "K")
+    monkeypatch.setenv("TD_CALLBACK_URL", "http://127.0.0.1:1/")
+    status, _, err = run(capsys, "--api-url", "http://example.com/v1", "status")
+    assert status == 1 and "set TD_ALLOW_INSECURE_HTTP=true" in err and "allow_insecure_http=" not in err
 
 
 def test_quote_table_formats_missing_fields():
@@ -404,7 +428,7 @@ def test_order_asks_on_a_terminal(cli_logged_in, capsys, sandbox, monkeypatch, a
 @pytest.mark.parametrize("argv,words", [
     (["order", "buy", "AAPL", "0", "--account", "1"], "quantity"),
     (["order", "buy", "AAPL", "10", "--account", "12 3", "--dry-run"], "--account"),
-    (["order", "buy", "AAPL", "10", "--limit", "-1", "--account", "1"], "price"),
+    (["order", "buy", "AAPL", "10", "--limit", "-1", "--account", "1"], "--limit must be"),
 ])
 def test_order_argument_errors_are_one_line(env, capsys, argv, words):
     status, _, err = run(capsys, *argv)

@@ -76,7 +76,7 @@ def command_line_words(message: str) -> str:
 
 
 def _hint(exc: Exception, args: argparse.Namespace) -> str:
-    if isinstance(exc, TDConnectionError):
+    if isinstance(exc, TDConnectionError) and "TD_" not in str(exc):  # unless it names the setting already
         return (" (check --api-url / TD_API_URL; for the sandbox, is `python -m pyTD sandbox` still running?)")
     return ""
 

@@ -234,6 +234,15 @@ def test_argument_errors_name_the_flags(cli_logged_in, capsys, argv, words):
     assert status == 1 and words in err, err
 
 
+def test_a_headless_login_to_a_dead_login_page_names_the_setting(env, capsys, monkeypatch):
+    from .conftest import free_port
+
+    monkeypatch.setenv("TD_AUTH_URL", f"http://127.0.0.1:{free_port()}/auth")  # no sandbox there
+    status, _, err = run(capsys, "login", "--headless", "--force")
+    assert status == 1 and err.count("\n") == 1 and "Traceback" not in err
+    assert "--auth-url (TD_AUTH_URL)" in err and "python -m pyTD sandbox" in err and "--api-url" not in err
+
+
 def test_plain_http_off_loopback_names_the_variable(capsys, monkeypatch, tmp_path):
     monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path))
     monkeypatch.setenv("TD_CONSUMER_KEY", "K")

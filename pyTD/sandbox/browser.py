@@ -24,7 +24,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from pyTD.exceptions import AuthorizationError
+from pyTD.exceptions import AuthorizationError, TDConnectionError
+from pyTD.transport import strip_query
 
 MAX_STEPS = 10
 
@@ -62,6 +63,7 @@ class HeadlessBrowser:
         self.timeout = timeout
         self.history: List[str] = []
         self.last_response: Optional[requests.Response] = None
+        self._start = ""
 
     def __call__(self, url: str) -> bool:
         """Visit ``url`` like a user who logs in; returns True, as :func:`webbrowser.open` does.
@@ -72,9 +74,10 @@ class HeadlessBrowser:
             If the login ends on a page of the login server (an error page, or
             the form again after submitting it) instead of leaving for the
             callback URL; the message quotes the page.
-        requests.RequestException
-            If a page cannot be reached (for instance no server at the callback URL).
+        TDConnectionError
+            If a page cannot be reached (no server at the login page's or the callback's URL).
         """
+        self._start = urlsplit(url).netloc  # the login server's
         with requests.Session() as session:
             response = self._visit(session, "GET", url)
             submitted = False
@@ -98,8 +101,15 @@ class HeadlessBrowser:
     def _visit(self, session: requests.Session, method: str, url: str,
                data: Optional[Dict[str, str]] = None) -> requests.Response:
         self.history.append(url)
-        return session.request(method, url, data=data, allow_redirects=False, verify=self.verify,
-                               timeout=self.timeout)
+        try:
+            return session.request(method, url, data=data, allow_redirects=False, verify=self.verify,
+                                   timeout=self.timeout)
+        except requests.RequestException as exc:
+            login_server = urlsplit(url).netloc == self._start
+            setting = "auth_url (TD_AUTH_URL)" if login_server else "callback_url (TD_CALLBACK_URL)"
+            raise TDConnectionError(f"The browser could not open {strip_query(url)} ({type(exc).__name__}): "
+                                    f"check {setting}; for the sandbox, is `python -m pyTD sandbox` still "
+                                    "running?") from None
 
     def __repr__(self) -> str:
         return f"<HeadlessBrowser approve={self.approve} visited={len(self.history)}>"

@@ -187,7 +187,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     browser = HeadlessBrowser(not args.deny, verify=False if args.insecure else args.cafile or True)
     try:
         browser(args.url)
-    except (requests.RequestException, AuthorizationError) as exc:
+    except (TDConnectionError, AuthorizationError) as exc:
         print(f"browser: {exc}", file=sys.stderr)
         return 1
     status = browser.last_response.status_code if browser.last_response is not None else "-"

@@ -268,17 +268,17 @@ def _stream(args: argparse.Namespace) -> int:
                 print("\x1b[H\x1b[2J" + quote_table(state), flush=True)  # home, clear, redraw
             else:
                 for record in message["data"]:
-                    print(stream_line(state.get(record["symbol"], record)), flush=True)
+                    print(stream_line(state.get(record["symbol"], record), client.tz), flush=True)
             updates += 1
             if args.count and updates >= args.count:
                 break
     return 0
 
 
-def stream_line(quote: Dict[str, Any]) -> str:
-    """One streamed quote as a line: time, symbol, last, bid, ask, volume."""
+def stream_line(quote: Dict[str, Any], tz: Any = timezone.utc) -> str:
+    """One streamed quote as a line: time (in ``tz``, the api's zone), symbol, last, bid, ask, volume."""
     moment = quote.get("tradeTime")
-    when = moment.strftime("%H:%M:%S") if isinstance(moment, datetime) else "--:--:--"
+    when = moment.astimezone(tz).strftime("%H:%M:%S") if isinstance(moment, datetime) else "--:--:--"
     return (f"{when} {quote.get('symbol', '?'):<8} last {_cell(_money, quote.get('lastPrice')):>10}  "
             f"bid {_cell(_money, quote.get('bidPrice')):>10}  ask {_cell(_money, quote.get('askPrice')):>10}  "
             f"volume {_cell(_count, quote.get('totalVolume')):>14}")

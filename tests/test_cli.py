@@ -251,6 +251,17 @@ def test_plain_http_off_loopback_names_the_variable(capsys, monkeypatch, tmp_pat
     assert status == 1 and "set TD_ALLOW_INSECURE_HTTP=true" in err and "allow_insecure_http=" not in err
 
 
+def test_a_streamed_line_shows_the_time_in_the_apis_zone():
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    from pyTD.cli import stream_line
+
+    quote = {"symbol": "AAPL", "tradeTime": datetime(2024, 12, 2, 14, 30, 5, tzinfo=timezone.utc), "lastPrice": 1.0}
+    assert stream_line(quote, ZoneInfo("America/New_York")).startswith("09:30:05 AAPL")
+    assert stream_line(quote).startswith("14:30:05 AAPL")
+
+
 def test_quote_table_formats_missing_fields():
     table = quote_table({"AAA": {"symbol": "AAA", "lastPrice": 10.0, "closePrice": 8.0, "totalVolume": 1234567,
                                  "description": "A Inc"}})

@@ -212,6 +212,8 @@ def test_charts_books_and_provider_services(sb, logged_in, provider):
     assert seen["chart_futures"]["symbol"] == "/ES" and seen["chart_futures"]["chartTime"].tzinfo is not None
     book = seen["book"]
     assert book["bids"][0]["price"] < book["asks"][0]["price"] and book["bids"][0]["makers"][0]["id"] == "NSDQ"
+    if provider == "schwab":  # a maker's time counts from New York's midnight, summer and winter
+        assert abs((book["bids"][0]["makers"][0]["time"] - book["bookTime"]).total_seconds()) < 1
     if provider == "td":
         assert seen["timesale_equity"]["lastPrice"] > 0 and "AAPL" in seen["news"]["keywords"]
     else:
@@ -324,6 +326,51 @@ def test_each_fault_is_recovered_with_every_subscription_once(sb, logged_in, pro
     else:
         assert len(sb.token_requests) == refreshes
     assert sb.streamer.connections == 0
+
+
+def test_reconnected_means_the_subscriptions_are_in_place(sb, logged_in, provider):
+    """The notice comes once the streamer answered the subscriptions sent again, not merely once they were sent."""
+    async def main():
+        async with Stream(logged_in, **FAST) as s:
+            await s.subscribe("quotes", ["AAPL", "MSFT"])
+            await s.subscribe("chart_equity", ["AAPL"])
+            await collect(s, 1, "quotes")
+            sb.streamer.close(1011)
+            await until(s, lambda m: m["service"] == "reconnected")
+            return sb.streamer.subscriptions()
+
+    subscribed = run(main())
+    assert {QUOTES[provider]: ["AAPL", "MSFT"], "CHART_EQUITY": ["AAPL"]} in [
+        {service: sorted(keys) for service, keys in subs.items()} for subs in subscribed]
+
+
+def test_a_close_as_soon_as_the_stream_opened_is_recovered(sb, logged_in, provider):
+    """Before any data arrived: on TD a close 1000 then may be its one-stream rule, but once is retried."""
+    async def main():
+        async with Stream(logged_in, **FAST) as s:
+            sb.streamer.close(1000)
+            await s.subscribe("quotes", ["AAPL"])
+            seen = await until(s, lambda m: m["service"] == "reconnected")
+            return seen[-1], await collect(s, 1, "quotes")
+
+    notice, quotes = run(main())
+    assert notice["service"] == "reconnected" and quotes[0]["data"][0]["symbol"] == "AAPL"
+
+
+def test_missed_heartbeats_are_noticed_after_three_heartbeats_time(sb, logged_in, provider):
+    """With the default heartbeat_timeout (60 s): the streamer beats every 50 ms, so a second's silence is enough."""
+    async def main():
+        async with Stream(logged_in, reconnect_delay=0.01, max_reconnect_delay=0.05, timeout=5) as s:
+            await s.subscribe("quotes", ["AAPL"])
+            await asyncio.sleep(0.3)  # a few heartbeats
+            await collect(s, 1, "quotes")
+            sb.streamer.stop_heartbeats()
+            started = time.monotonic()
+            seen = await until(s, lambda m: m["service"] == "reconnected")
+            return seen[-1], time.monotonic() - started
+
+    notice, waited = run(main(), 20)
+    assert "missed heartbeats" in notice["data"][0]["reason"] and waited < 10
 
 
 def test_a_subscription_made_while_reconnecting_is_sent_once(sb, logged_in, provider):

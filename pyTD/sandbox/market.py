@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from zoneinfo import ZoneInfo
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,8 @@ def _universe(rows: Iterable[Tuple[Any, ...]]) -> Dict[str, Security]:
 
 
 # symbol, CUSIP, description, type, exchange, previous close[, TD symbol, option root, dividend]
+NEW_YORK = ZoneInfo("America/New_York")  # the exchanges' clock
+
 UNIVERSE = _universe([
     ("AAPL", "037833100", "APPLE INC", "EQUITY", "NASDAQ", 232.15, "", "AAPL", 1.0),
     ("MSFT", "594918104", "Microsoft Corp", "EQUITY", "NASDAQ", 416.72, "", "MSFT", 3.32),

@@ -24,7 +24,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Set, Tuple, Union
 
 from pyTD.sandbox import market
-from pyTD.sandbox.market import Option, Security
+from pyTD.sandbox.market import NEW_YORK, Option, Security
 
 log = logging.getLogger("pyTD.sandbox")
 
@@ -523,7 +523,8 @@ class Streamer(StreamUsers):
         facts = self._quote(session, key, stamp)
         if facts is None:
             return None
-        since_midnight = (stamp - 4 * 3600 * 1000) % 86400000  # near enough to New York's midnight
+        moment = datetime.fromtimestamp(stamp / 1000, NEW_YORK)  # the makers' times count from New York's midnight
+        since_midnight = ((moment.hour * 60 + moment.minute) * 60 + moment.second) * 1000 + moment.microsecond // 1000
         tick = 0.01
 
         def levels(start: float, step: float) -> List[Dict[str, Any]]:

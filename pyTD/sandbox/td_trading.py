@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Mapping, Optional
-from zoneinfo import ZoneInfo
 
 from pyTD.sandbox.broker import BUYS, Instrument, NotFound, Rejected, Transaction
+from pyTD.sandbox.market import NEW_YORK  # TD's days
 from pyTD.sandbox.params import BadRequest, Query, day_param, one_of, whole
 from pyTD.sandbox.provider import Host
 from pyTD.sandbox.replies import Reply, error_reply, json_reply
@@ -25,7 +25,6 @@ from pyTD.sandbox.trading import (
     stamp,
 )
 
-NEW_YORK = ZoneInfo("America/New_York")  # TD's days
 ORDER_STATUSES = ("AWAITING_PARENT_ORDER", "AWAITING_CONDITION", "AWAITING_MANUAL_REVIEW", "ACCEPTED",
                   "AWAITING_UR_OUT", "PENDING_ACTIVATION", "QUEUED", "WORKING", "REJECTED", "PENDING_CANCEL",
                   "CANCELED", "PENDING_REPLACE", "REPLACED", "FILLED", "EXPIRED")

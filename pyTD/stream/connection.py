@@ -69,6 +69,8 @@ class Connection:
         self.established = False
         self.silent = False
         self.last_seen = asyncio.get_running_loop().time()
+        self.beat_gap: Optional[float] = None  # the longest time between two heartbeats so far
+        self._last_beat: Optional[float] = None
         self._ids = 0
 
     @classmethod
@@ -152,21 +154,40 @@ class Connection:
                 raise _dropped(exc) from None
             self.last_seen = asyncio.get_running_loop().time()
             try:
-                return self.decoder(text)  # type: ignore[arg-type]
+                frame = self.decoder(text)  # type: ignore[arg-type]
             except (ValueError, StreamError) as exc:
                 log.warning("Skipped a stream frame that cannot be decoded (%s): %.200s", printable(exc),
                             printable(text))
+                continue
+            if type(frame) is dict and "notify" in frame:
+                self._beat(frame["notify"])
+            return frame
 
-    async def watch(self, window: float) -> None:
-        """End the connection when nothing (not even a heartbeat) arrived for ``window`` seconds."""
+    def _beat(self, notices: Any) -> None:
+        if not isinstance(notices, list) or not any(isinstance(n, dict) and "heartbeat" in n for n in notices):
+            return
+        if self._last_beat is not None:
+            self.beat_gap = max(self.beat_gap or 0.0, self.last_seen - self._last_beat)
+        self._last_beat = self.last_seen
+
+    def window(self, longest: float) -> float:
+        """How long a silence ends the connection: three heartbeats' time once two were seen (at least a second),
+        at most ``longest``."""
+        if self.beat_gap is None:
+            return longest
+        return min(longest, max(1.0, 3 * self.beat_gap))
+
+    async def watch(self, longest: float) -> None:
+        """End the connection when nothing (not even a heartbeat) arrived for :meth:`window` seconds."""
         loop = asyncio.get_running_loop()
         while True:
+            window = self.window(longest)
             quiet = loop.time() - self.last_seen
             if quiet >= window:
                 self.silent = True
                 await self.abort()
                 return
-            await asyncio.sleep(min(window - quiet, window / 4) + 0.001)
+            await asyncio.sleep(min(window - quiet, window / 4, 1.0) + 0.001)  # the window may shrink meanwhile
 
     async def logout(self, timeout: float) -> None:
         """Send LOGOUT, then close (the streamer closes too)."""

@@ -74,7 +74,8 @@ class Stream:
     account : str, optional
         TD: the account to stream (default: the only or the primary one). Schwab streams per user.
     heartbeat_timeout : float
-        Reconnect when nothing, not even a heartbeat, arrived for this many seconds.
+        Reconnect when nothing, not even a heartbeat, arrived for three heartbeats' time (at least a
+        second), or for this many seconds at most (and until two heartbeats were seen).
     reconnect_delay, max_reconnect_delay : float
         The first delay before reconnecting, doubling up to the maximum, each with random jitter.
     max_queue : int
@@ -121,6 +122,7 @@ class Stream:
         self._pending: Dict[str, asyncio.Future[Optional[Dict[str, Any]]]] = {}
         self._failure: Optional[BaseException] = None
         self._closed = False
+        self._closed_early = False  # the last connection closed before anything arrived
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else "open" if self._loop else "new"
@@ -320,7 +322,11 @@ class Stream:
         requestid = conn.next_id()
         future = asyncio.get_running_loop().create_future()
         self._pending[requestid] = future
-        await conn.send_requests([self._request(conn, sub, command, keys, requestid)])
+        try:
+            await conn.send_requests([self._request(conn, sub, command, keys, requestid)])
+        except Dropped:  # the reconnect sends every subscription again, this one included
+            self._pending.pop(requestid, None)
+            return
         try:
             content = await asyncio.wait_for(future, self.timeout)
         except asyncio.TimeoutError:
@@ -413,6 +419,7 @@ class Stream:
             while True:
                 frame = await conn.recv()
                 conn.established = True
+                self._closed_early = False
                 self._handle(frame)
                 if self._mailbox:
                     await asyncio.sleep(0)  # let the consumer run between frames
@@ -420,8 +427,12 @@ class Stream:
             if self._closed:
                 return ""
             if conn.silent:
-                return f"nothing arrived for {self.heartbeat_timeout:g} s (missed heartbeats)"
+                return f"nothing arrived for {conn.window(self.heartbeat_timeout):g} s (missed heartbeats)"
             fatal = self.profile.stream_closed(exc.code, exc.reason, conn.established)
+            if fatal and not conn.established and not self._closed_early:
+                # Once may be the server's hiccup; closed again as soon as open, it is the provider's rule.
+                self._closed_early = True
+                return str(exc)
             if fatal:
                 raise StreamError(fatal) from None
             return str(exc)
@@ -533,13 +544,17 @@ class Stream:
             assert self._lock is not None
             try:
                 async with self._lock:  # subscribe() waits: every subscription goes out once, in one frame
-                    requests = [self._request(conn, sub, "SUBS", list(sub.keys), conn.next_id())
-                                for sub in self._subs.values()]
+                    subs = list(self._subs.values())
+                    ids = [conn.next_id() for _ in subs]
+                    requests = [self._request(conn, sub, "SUBS", list(sub.keys), requestid)
+                                for sub, requestid in zip(subs, ids)]
                     if requests:
                         await conn.send_requests(requests)
+                        await self._answered(conn, dict(zip(ids, subs)))
                     self._conn = conn
-            except Dropped as exc:
+            except (Dropped, _Renew) as exc:
                 log.warning("The stream dropped again while subscribing: %s", exc)
+                await conn.abort()
                 continue
             except BaseException:  # closed meanwhile: never leave the new socket open
                 await conn.abort()
@@ -550,6 +565,34 @@ class Stream:
             log.warning("The %s stream reconnected after %.1f s (%d attempts); %d services subscribed again",
                         self.profile.title, loop.time() - started, attempts, len(requests))
             return conn
+
+    async def _answered(self, conn: Connection, sent: Dict[str, Subscription]) -> None:
+        """Wait (at most ``timeout``) for the answers to the subscriptions sent again, so that the "reconnected"
+        message means they are in place; other frames wait in ``conn.early`` until it is delivered."""
+        loop = asyncio.get_running_loop()
+        futures = {requestid: loop.create_future() for requestid in sent}
+        self._pending.update(futures)
+        until = loop.time() + self.timeout
+        try:
+            while not all(future.done() for future in futures.values()):
+                frame = await asyncio.wait_for(conn.recv(), max(until - loop.time(), 0))
+                if isinstance(frame, dict) and frame.get("response"):
+                    for entry in frame["response"]:
+                        if isinstance(entry, dict):
+                            self._answer(entry)
+                    frame = {key: value for key, value in frame.items() if key != "response"}
+                conn.early.append(frame)
+        except asyncio.TimeoutError:
+            log.warning("No answer to the subscriptions sent again within %g s", self.timeout)
+        finally:
+            for requestid in futures:
+                self._pending.pop(requestid, None)
+        for requestid, future in futures.items():
+            content = future.result() if future.done() else None
+            if content is not None and content.get("code") not in SUCCEEDED:
+                log.warning("%s refused the subscription to %s sent again: %s (code %s)", self.profile.title,
+                            sent[requestid].service.name, printable(str(content.get("msg", ""))),
+                            content.get("code"))
 
     def _delay(self, attempts: int) -> float:
         """Exponential backoff with jitter: half to all of ``reconnect_delay * 2**attempts``, capped."""

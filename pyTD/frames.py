@@ -122,9 +122,13 @@ def _text(values: List[Any], tz: tzinfo) -> pd.Series:
 
 
 def _float(values: List[Any], tz: tzinfo) -> pd.Series:
+    import numpy as np
     import pandas as pd
 
-    return pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
+    try:  # numbers, None and numbers as text ("NaN" too): numpy reads them in C
+        return pd.Series(np.array(values, dtype="float64"))
+    except (TypeError, ValueError):  # anything else (a word, a dict) is missing
+        return pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64")
 
 
 def _int(values: List[Any], tz: tzinfo) -> pd.Series:
@@ -181,11 +185,11 @@ def _day(values: List[Any], tz: tzinfo) -> pd.Series:
 
 
 def _all_text(values: List[Any]) -> Optional[List[Optional[str]]]:
-    """The values with blank strings as None, if every one is a string or None and one is not blank; else None."""
-    texts = [v if v is None or v.strip() else None for v in values if v is None or type(v) is str]
-    if len(texts) != len(values) or not any(texts):
+    """The values, if every one is a string or None and one is not empty; else None. (Blank strings need no care:
+    the parsers read them as missing.)"""
+    if not any(values) or not all(type(v) is str or v is None for v in values):
         return None
-    return texts
+    return values
 
 
 def _split(column: pd.Series) -> Any:

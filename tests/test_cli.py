@@ -3,6 +3,7 @@
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
 
@@ -25,6 +26,11 @@ def env(monkeypatch, sandbox, config_dir, callback_url, provider):
 def stand_in_browser(config_dir):
     """The browser a CLI login opens: pyTD's stand-in, trusting the callback's self-signed certificate."""
     return HeadlessBrowser(verify=os.path.join(config_dir, "localhost-cert.pem"))
+
+
+def ctrl_c_works():
+    """In a child process: Ctrl-C interrupts it, even where the suite runs with SIGINT ignored (in the background)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(capsys, *argv):
@@ -273,7 +279,7 @@ def test_quote_table_formats_missing_fields():
 def test_sandbox_command_prints_what_to_export_and_logs_in_headless(provider, tmp_path):
     """The printed exports and the one-line headless login work as printed, in a clean environment."""
     proc = subprocess.Popen([sys.executable, "-m", "pyTD", "sandbox", "--auto-approve", "--provider", provider],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=ctrl_c_works)
     try:
         lines = [proc.stdout.readline() for _ in range(10 if provider == "schwab" else 9)]
         assert lines[0].startswith("pyTD sandbox (") and " serving at http://127.0.0.1:" in lines[0]
@@ -326,7 +332,7 @@ def test_ctrl_c_during_login_exits_130_and_closes_the_port(sandbox, config_dir, 
     env = dict(os.environ, TD_CONSUMER_KEY=CONSUMER_KEY, TD_CALLBACK_URL=callback_url, TD_CONFIG_DIR=config_dir,
                TD_AUTH_URL=sandbox.auth_url, TD_API_URL=sandbox.api_url)
     proc = subprocess.Popen([sys.executable, "-m", "pyTD", "login", "--no-browser"], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, preexec_fn=ctrl_c_works)
     try:
         while sandbox.auth_url not in proc.stdout.readline():  # the URL is printed once the server listens
             pass

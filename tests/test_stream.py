@@ -497,7 +497,15 @@ def test_sync_loop_and_break_leave_nothing_behind(sb, logged_in, provider):
     assert sb.streamer.commands("LOGOUT")
 
 
-def test_ctrl_c_while_waiting_leaves_no_thread_or_socket(sb, logged_in, provider):
+@pytest.fixture
+def ctrl_c():
+    """Ctrl-C raises KeyboardInterrupt, even where the suite was started with SIGINT ignored (in the background)."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
+def test_ctrl_c_while_waiting_leaves_no_thread_or_socket(sb, logged_in, provider, ctrl_c):
     logged_in.request("GET", "/trader/v1/userPreference" if provider == "schwab" else "/userprincipals")
     before = sockets()
     feed = logged_in.stream("quotes", ["AAPL"], **FAST)

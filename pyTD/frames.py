@@ -93,9 +93,13 @@ def columns_of(records: Sequence[Mapping[str, Any]], skip: Iterable[str] = ()) -
     record lacks it: a column at a time, far quicker than records for thousands of them."""
     if not records:
         return {}
-    keys = list(records[0])
-    keys += sorted(set().union(*records) - set(keys))
-    everywhere = set(records[0]).intersection(*records)  # these are read in C (itemgetter), the rest with get
+    first = records[0].keys()
+    keys = list(first)
+    if all(record.keys() == first for record in records):  # the usual case, checked in C
+        everywhere = set(keys)
+    else:
+        keys += sorted(set().union(*records) - set(keys))
+        everywhere = set(first).intersection(*records)  # these are read in C (itemgetter), the rest with get
     unwanted = set(skip)
     return {key: list(map(itemgetter(key), records)) if key in everywhere else [r.get(key) for r in records]
             for key in keys if key not in unwanted}

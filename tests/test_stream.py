@@ -95,6 +95,34 @@ def test_td_login_is_the_credential_object_byte_for_byte(sb, logged_in, provider
     assert sb.streamer.requests[-1].requests[0]["command"] == "LOGOUT"
 
 
+@td_only
+@pytest.mark.parametrize("as_sent", [str, int])
+def test_the_td_sandbox_takes_the_account_as_text_or_number(sb, logged_in, provider, as_sent):
+    """tda-api sends the account_id it was given, an int; TD's own samples, text."""
+    from websockets.asyncio.client import connect
+
+    principals = logged_in.request("GET", "/userprincipals",
+                                   params={"fields": "streamerSubscriptionKeys,streamerConnectionInfo"})
+    info, account = principals["streamerInfo"], principals["accounts"][0]
+    stamp = int(__import__("datetime").datetime.strptime(info["tokenTimestamp"], "%Y-%m-%dT%H:%M:%S%z")
+                .timestamp() * 1000)
+    credential = urlencode({"userid": account["accountId"], "token": info["token"], "company": account["company"],
+                            "segment": account["segment"], "cddomain": account["accountCdDomainId"],
+                            "usergroup": info["userGroup"], "accesslevel": info["accessLevel"], "authorized": "Y",
+                            "timestamp": stamp, "appid": info["appId"], "acl": info["acl"]})
+    login = {"service": "ADMIN", "command": "LOGIN", "requestid": "0", "account": as_sent(account["accountId"]),
+             "source": info["appId"], "parameters": {"credential": credential, "token": info["token"],
+                                                     "version": "1.0"}}
+
+    async def main():
+        async with connect(f"ws://{info['streamerSocketUrl']}/ws") as ws:
+            await ws.send(json.dumps({"requests": [login]}))
+            return json.loads(await ws.recv())
+
+    answer = run(main())
+    assert answer["response"][0]["content"]["code"] == 0, answer
+
+
 @schwab_only
 def test_schwab_login_carries_the_access_token_and_the_user_preference_ids(sb, logged_in, provider):
     preference = logged_in.request("GET", "/trader/v1/userPreference")

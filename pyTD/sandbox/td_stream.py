@@ -67,7 +67,8 @@ class TDWire(Wire):
                     "usergroup": td.ACCESS, "accesslevel": td.ACCESS, "authorized": "Y",
                     "timestamp": str(token.issued * 1000), "appid": td.APP_ID, "acl": td.ACL}
         wrong = [name for name, value in expected.items() if given[name] != value]
-        if wrong or request.get("account") != user.account or request.get("source") != td.APP_ID \
+        # The account as text or as a number (tda-api sends the account_id it was given, an int).
+        if wrong or str(request.get("account")) != user.account or request.get("source") != td.APP_ID \
                 or parameters.get("version") != "1.0":
             return f"Login Denied.: wrong {', '.join(wrong) or 'account, source or version'}"
         return user

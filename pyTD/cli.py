@@ -239,7 +239,8 @@ def _quote(args: argparse.Namespace) -> int:
     client = _client(args)
     wanted = [symbol for item in args.symbols for symbol in item.replace(",", " ").split()]
     quotes = get_quotes(wanted, api=client, errors="ignore")
-    print(quote_table({symbol: client.profile.quote_row(symbol, q) for symbol, q in quotes.items()}))
+    if quotes:  # no table of headers alone when nothing was found
+        print(quote_table({symbol: client.profile.quote_row(symbol, q) for symbol, q in quotes.items()}))
     unknown = [s.upper() for s in wanted if client.profile.symbol(s.upper()) not in quotes]
     if unknown:
         print(f"pyTD: error: unknown symbol{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}",

@@ -92,6 +92,8 @@ def test_quote_reports_unknown_symbols_on_stderr_and_exits_1(cli_logged_in, caps
     assert status == 1
     assert [line.split()[0] for line in out.splitlines()] == ["Symbol", "AAPL", "BRK.B"]
     assert err == "pyTD: error: unknown symbol: APPL\n"
+    status, out, err = run(capsys, "quote", "APPL", "XYZQ")
+    assert status == 1 and out == "" and err == "pyTD: error: unknown symbols: APPL, XYZQ\n"
 
 
 def test_quote_prints_prices_of_futures_forex_and_funds(cli_logged_in, capsys):

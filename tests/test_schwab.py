@@ -85,9 +85,6 @@ def test_schwab_needs_the_secret_and_says_where_to_put_it(config_dir, monkeypatc
     ("http://127.0.0.1:8182", "https"),
     ("https://127.0.0.1:8182/", "trailing slash"),
     ("https://127.0.0.1:8182/callback/", "trailing slash"),
-    ("https://10.0.0.1:8182", "127.0.0.1"),
-    ("https://127.0.0.2:8182", "127.0.0.1"),
-    ("https://example.com/callback", "127.0.0.1"),
 ])
 def test_callbacks_schwab_would_never_redirect_to_are_refused(config_dir, url, why):
     with pytest.raises(ConfigurationError, match=why) as info:
@@ -96,7 +93,7 @@ def test_callbacks_schwab_would_never_redirect_to_are_refused(config_dir, url, w
 
 
 @pytest.mark.parametrize("url", ["https://127.0.0.1:8182", "https://127.0.0.1:8182/callback", "https://[::1]:8182",
-                                 "https://127.0.0.1"])
+                                 "https://127.0.0.1", "https://myapp.example/schwab/callback"])  # a web app's too
 def test_callbacks_schwab_accepts(config_dir, url):
     assert schwab(config_dir, callback_url=url).callback_url == url
 

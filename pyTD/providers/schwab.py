@@ -171,8 +171,6 @@ class Schwab(Provider):
             why = "Schwab does not redirect to localhost; register 127.0.0.1 instead"
         elif parts.scheme != "https":
             why = "Schwab redirects to https callback URLs only"
-        elif host not in ("127.0.0.1", "::1"):
-            why = "Schwab redirects to the loopback address 127.0.0.1 (or [::1]) only"
         elif parts.path.endswith("/"):
             why = "Schwab refuses a callback URL with a trailing slash"
         if why:

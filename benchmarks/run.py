@@ -149,6 +149,42 @@ def request_overhead(rounds: int, config_dir: str) -> List[Row]:
     return rows
 
 
+class _Canned(requests.adapters.HTTPAdapter):
+    """An adapter that answers every request with the same quote at once: the network taken away."""
+
+    BODY = json.dumps({"AAPL": {"symbol": "AAPL", "lastPrice": 190.5, "bidPrice": 190.4, "askPrice": 190.6}}).encode()
+
+    def send(self, request, stream=False, **kwargs):
+        response = requests.Response()
+        response.status_code, response.url, response.request, response.connection = 200, request.url, request, self
+        response.headers["Content-Type"] = "application/json"
+        response.raw = io.BytesIO(self.BODY)
+        return response
+
+
+def client_cost(calls: int, config_dir: str) -> List[Row]:
+    """pyTD's own work per request: get_quotes against raw requests with the network replaced by a canned answer
+    (the same adapter under both), interleaved."""
+    def session() -> requests.Session:
+        made = requests.Session()
+        made.mount("http://", _Canned())
+        return made
+
+    a = api(KEY, "http://127.0.0.1:8080/callback", api_url="http://127.0.0.1:9/v1", session=session(), rate_limit=0,
+            config_dir=config_dir)
+    now = time.time()
+    a.cache.refresh_token, a.cache.access_token = Token("refresh", now, 90 * 86400), Token("access", now, 1800)
+    raw = session()
+    raw.headers["Authorization"] = "Bearer access"
+    url = "http://127.0.0.1:9/v1/marketdata/quotes"
+    times = interleaved({"raw": lambda: raw.get(url, params={"symbol": "AAPL"}, timeout=30).json(),
+                         "pyTD": lambda: a.get_quotes("AAPL")}, calls // 25)
+    (theirs, _), (ours, _) = stats(times["raw"]), stats(times["pyTD"])
+    return [(f"GET quotes without the network (canned answers), raw / pyTD ({len(times['raw'])} calls)",
+             f"{us(theirs)} / {us(ours)}", ""),
+            ("... pyTD's own work per request (the difference)", f"{(ours - theirs) * 1e6:+,.0f} µs", "≤ ~50 µs")]
+
+
 # -- 2b: trading: place_order and get_positions, and 10,000 transactions to pandas --------------------------
 
 RICH = [{"type": "MARGIN", "cash": 10.0 ** 12, "number": "12345678", "positions": {"AAPL": 100, "MSFT": 50}}]
@@ -675,6 +711,9 @@ How it is measured
   with one ``stat``; rate limiter off, measured separately) against the same request through a bare
   :class:`requests.Session` with the Bearer header, parsed as JSON too. The sandbox runs in another process,
   and the contenders alternate in blocks of 25 calls so that server noise affects them alike.
+- Without the network: the same two calls with an adapter that answers at once with a canned quote, mounted under
+  both, so that only the work above the adapter differs: pyTD's token check, request building, deadline, retry
+  loop, reading and the typed-error check. On loopback, that difference drowns in the socket round trip's noise.
 - tda-api: its ``Client.get_quotes`` with a session that rewrites its hard-wired base URL to the sandbox's.
 - Trading: ``place_order`` (a market order, given as a dict, that fills at once) and ``get_positions`` of one
   account against the same POST (reading the id from ``Location``) and GET through a bare session, with the
@@ -755,6 +794,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pyTD-bench-") as tmp, contextlib.ExitStack() as stack:
         redis_url = stack.enter_context(RedisServer(os.path.join(tmp, "redis"))).url if installed() else None
         steps = [("request overhead", lambda: request_overhead(args.rounds, os.path.join(tmp, "overhead"))),
+                 ("client cost", lambda: client_cost(3000, os.path.join(tmp, "canned"))),
                  ("trading overhead", lambda: trading_overhead(max(args.rounds // 2, 4), os.path.join(tmp, "trade"))),
                  ("transactions to pandas", lambda: transactions_conversion(20, os.path.join(tmp, "tx"))),
                  ("import time", lambda: imports(30)),

@@ -120,10 +120,9 @@ class Transport:
         seconds = kwargs.pop("timeout", None) or self.timeout
         kwargs.pop("stream", None)  # the body is always read here, within the deadline
         retries = self.retry_count if method in _IDEMPOTENT else 0
-        where = strip_query(url)
         for attempt in range(1, retries + 2):
             if throttle:
-                self._throttle(limiter or self.limiter, method, where)
+                self._throttle(limiter or self.limiter, method, url)
             start = time.perf_counter()
             try:
                 response = self._attempt(method, url, seconds, kwargs)
@@ -131,16 +130,18 @@ class Transport:
                 why = f"Timeout: no complete answer within {seconds:g} s" if isinstance(exc, DeadlineExceeded) \
                     else type(exc).__name__
                 if attempt > retries:
-                    raise TDConnectionError(f"{method} {where} failed after {attempt} attempt(s): {why}") from None
-                self._wait(attempt, None, f"{why} from {method} {where}")
+                    raise TDConnectionError(f"{method} {strip_query(url)} failed after {attempt} attempt(s): "
+                                            f"{why}") from None
+                self._wait(attempt, None, f"{why} from {method} {strip_query(url)}")
                 continue
             except _OTHER as exc:
-                raise _failure(exc, f"{method} {where}") from None
-            log.debug("%s %s -> %s in %.0f ms (attempt %d)", method, where, response.status_code,
-                      (time.perf_counter() - start) * 1000, attempt)
+                raise _failure(exc, f"{method} {strip_query(url)}") from None
+            if log.isEnabledFor(logging.DEBUG):  # the URL is shown without its query: worth it only when logged
+                log.debug("%s %s -> %s in %.0f ms (attempt %d)", method, strip_query(url), response.status_code,
+                          (time.perf_counter() - start) * 1000, attempt)
             if response.status_code in _RETRY_STATUSES and attempt <= retries:
                 self._wait(attempt, response.headers.get("Retry-After"),
-                           f"{response.status_code} from {method} {where}")
+                           f"{response.status_code} from {method} {strip_query(url)}")
                 continue
             return response
         raise AssertionError("unreachable")  # pragma: no cover
@@ -170,7 +171,7 @@ class Transport:
         response._content = bytes(body)
         return response
 
-    def _throttle(self, limiter: Limiter, method: str, where: str) -> None:
+    def _throttle(self, limiter: Limiter, method: str, url: str) -> None:
         waited = limiter.acquire()
         if not waited:
             return
@@ -180,7 +181,7 @@ class Transport:
         if level == logging.WARNING:
             self._warned_throttle = now
         log.log(level, "Rate limit of %d requests per %g s reached: %s %s waited %.2f s",
-                limiter.limit, limiter.window, method, where, waited)
+                limiter.limit, limiter.window, method, strip_query(url), waited)
 
     def _wait(self, attempt: int, retry_after: Optional[str], why: str) -> None:
         delay = min(self.pause * 2.0 ** min(attempt - 1, 16), _MAX_BACKOFF) * (1 + random.random() / 4)

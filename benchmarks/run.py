@@ -771,8 +771,8 @@ Where the time goes
 -------------------
 
 The loopback round trip itself (``requests`` and ``http.server``) dominates. pyTD's own additions per request are
-the token check (a ``stat`` of the cache file), building the URL and headers, the retry loop, one DEBUG log call
-and the typed-error check of the response; profile with
+the token check (a ``stat`` of the cache file), building the URL and headers, the retry loop, the whole-request
+deadline (one watchdog thread, a heap push per request) and the typed-error check of the response; profile with
 ``python -m cProfile -s cumtime benchmarks/run.py --rounds 4`` to see them.
 """
     with open(os.path.join(ROOT, "docs", "performance.rst"), "w") as f:

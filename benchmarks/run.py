@@ -471,6 +471,13 @@ def _pin(core: int) -> None:
         pass
 
 
+def _unpin() -> None:
+    try:
+        os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+    except (AttributeError, OSError):
+        pass
+
+
 def _stream_server(pipe, tick: float, replay: bool) -> None:
     """A sandbox whose streamer ticks every ``tick`` seconds; with ``replay``, its first 64 ticks of each
     connection are computed once and then sent again and again, so that the server outpaces any client."""
@@ -539,7 +546,7 @@ def stream_throughput(config_dir: str, seconds: float) -> List[Row]:
         try:
             rate, overall, rss_start, rss_end, dropped = asyncio.run(main())
         finally:
-            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+            _unpin()
         return [("stream: level-one updates parsed, merged, delivered (1 core, 50 symbols, all fields)",
                  f"{rate:,.0f}/s (first 5 s), {overall:,.0f}/s over {seconds:.0f} s; {dropped} folded",
                  "≥ 50,000/s"),
@@ -585,7 +592,7 @@ def stream_latency(config_dir: str, seconds: float) -> List[Row]:
         try:
             samples, ours, count = asyncio.run(main())
         finally:
-            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+            _unpin()
         q, mine = statistics.quantiles(samples, n=100), statistics.quantiles(ours, n=100)
         return [(f"stream: latency, sandbox sending → handler, at {count / seconds:,.0f} updates/s",
                  f"p50 {q[49] * 1000:.2f} ms, p99 {q[98] * 1000:.2f} ms", "p99 ≤ 2 ms"),
@@ -622,7 +629,10 @@ def stream_tda(config_dir: str, seconds: float = 10.0) -> List[Row]:
                 "updates", counted["updates"] + len(message["content"])))
             await stream.login()
             await stream.level_one_equity_subs(STREAM_SYMBOLS)
-            return await _rate(stream.handle_message, counted, seconds)
+            try:
+                return await _rate(stream.handle_message, counted, seconds)
+            finally:
+                await stream._socket.close()  # tda-api has no logout; the next stream may open once this one is gone
 
         async def ours() -> float:
             async with Stream(a, max_queue=100_000) as s:
@@ -642,7 +652,7 @@ def stream_tda(config_dir: str, seconds: float = 10.0) -> List[Row]:
             us_ = asyncio.run(ours())
         finally:
             tda.streaming.ws_client.connect = connect
-            os.sched_setaffinity(0, set(range(os.cpu_count() or 1)))
+            _unpin()
         version = getattr(tda, "__version__", "")
         return [(f"stream: tda-api {version} StreamClient, level-one updates handled (1 core, 50 symbols)",
                  f"{them:,.0f}/s over {seconds:.0f} s", ""),

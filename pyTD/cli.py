@@ -67,7 +67,9 @@ def command_line_words(message: str) -> str:
     names = "|".join(sorted(FLAGS, key=len, reverse=True))
 
     def flag(m: re.Match[str]) -> str:
-        subject = message.startswith((" must ", " for "), m.end()) or message.endswith("either ", 0, m.start())
+        opens = m.start() == 0 or message.endswith(("; ", ": "), 0, m.start())  # what a sentence begins with
+        subject = (opens and message.startswith((" must ", " for "), m.end())
+                   or message.endswith("either ", 0, m.start()))
         if not (m.group(2) or "_" in m.group(1) or subject):
             return m.group(0)
         return FLAGS[m.group(1)] + (" " if m.group(2) and m.group(3) else "")

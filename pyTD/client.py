@@ -90,7 +90,7 @@ class Client:
             cache = self._new_cache(config.cache_kind(cache, store_tokens))
         elif not all(hasattr(cache, name) for name in ("access_token", "refresh_token", "clear")):
             raise ConfigurationError("cache must have access_token and refresh_token attributes and clear()")
-        elif callable(getattr(cache, "name_after", None)):  # a shared store: named after the app unless the user did
+        if callable(getattr(cache, "name_after", None)):  # a shared store: named after the app unless the user did
             cache.name_after(_token_name(self.client_id, self.provider))
         self.store_tokens = not isinstance(cache, MemCache)
         self.cache = cache
@@ -114,9 +114,7 @@ class Client:
         if kind == "redis":
             from pyTD.cache.rediscache import RedisCache
 
-            shared = RedisCache()
-            shared.name_after(_token_name(self.client_id, self.provider))
-            return shared
+            return RedisCache()
         return DiskCache(self.config_dir, token_filename(self.client_id, self.provider))
 
     # -- tokens -----------------------------------------------------------------
@@ -309,9 +307,8 @@ class Client:
                 return self._stored_access()
         # Logging in takes minutes: never while holding the lock.
         if not _interactive():
-            if self.cache.refresh_token is not None:
-                raise ReauthorizationRequired(f"The login has expired (so has its refresh token): "
-                                              f"{self.profile.relogin_advice()}")
+            if self.cache.refresh_token is not None:  # there was a login: it has expired
+                raise self._login_expired()
             raise AuthorizationError("Not logged in (no valid tokens): run "
                                      f"`python -m pyTD login --provider {self.provider}`")
         self.login()
@@ -325,7 +322,7 @@ class Client:
     def _refresh(self) -> None:
         refresh = self.cache.refresh_token
         if not _valid(refresh):
-            raise ReauthorizationRequired(f"No valid refresh token: {self.profile.relogin_advice()}")
+            raise self._login_expired()
         within = self.profile.renew_refresh_within
         renew = within is not None and refresh.expires_within(within)
         try:
@@ -335,6 +332,10 @@ class Client:
             raise
         self._store((access, renewed))
         log.info("Refreshed the access token%s", " and the refresh token" if renewed else "")
+
+    def _login_expired(self) -> ReauthorizationRequired:
+        return ReauthorizationRequired(f"No valid refresh token (the login has expired): "
+                                       f"{self.profile.relogin_advice()}")
 
     def _store(self, tokens: TokenPair) -> None:
         access, refresh = tokens

@@ -228,6 +228,8 @@ def test_library_words_become_flags_with_their_values_apart():
         "give either --period or --start and --end, not a period of days"
     assert command_line_words("frequency for period_type 'day' must be 1") == \
         "--frequency for --period-type 'day' must be 1"
+    assert command_line_words("The stop price must be below the market") == \
+        "The stop price must be below the market"  # a provider's words, not about a flag
 
 
 @pytest.mark.parametrize("argv, words", [

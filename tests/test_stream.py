@@ -18,7 +18,7 @@ from pyTD.stream import Stream
 
 from .conftest import schwab_only, td_only
 
-FAST = dict(heartbeat_timeout=0.5, reconnect_delay=0.01, max_reconnect_delay=0.05, timeout=5)
+FAST = dict(heartbeat_timeout=2, reconnect_delay=0.01, max_reconnect_delay=0.05, timeout=5)
 WIRE = {"td": td_stream, "schwab": schwab_stream}
 QUOTES = {"td": "QUOTE", "schwab": "LEVELONE_EQUITIES"}
 
@@ -356,8 +356,20 @@ def test_each_fault_is_recovered_with_every_subscription_once(sb, logged_in, pro
     assert sb.streamer.connections == 0
 
 
-def test_reconnected_means_the_subscriptions_are_in_place(sb, logged_in, provider):
-    """The notice comes once the streamer answered the subscriptions sent again, not merely once they were sent."""
+def test_reconnected_means_the_subscriptions_are_in_place(sb, logged_in, provider, monkeypatch):
+    """The notice comes once the streamer answered the subscriptions sent again, not merely once they were sent
+    (here the streamer takes 0.3 s over each SUBS)."""
+    from pyTD.sandbox.streamer import Streamer
+
+    command = Streamer._command
+
+    async def slowly(self, session, request):
+        if request.get("command") == "SUBS":
+            await asyncio.sleep(0.3)
+        await command(self, session, request)
+
+    monkeypatch.setattr(Streamer, "_command", slowly)
+
     async def main():
         async with Stream(logged_in, **FAST) as s:
             await s.subscribe("quotes", ["AAPL", "MSFT"])

@@ -445,6 +445,7 @@ def test_a_dropped_post_from_a_new_client_reads_first_and_drops_only_the_write(m
     assert len(writes(sandbox)) == 1
     assert len(sandbox.broker.orders_of(margin)) == 1
 
+
 @pytest.mark.parametrize("after", [False, True])
 def test_a_5xx_on_place_is_order_status_unknown_and_not_retried(logged_in, sandbox, accounts, after):
     margin, _ = accounts

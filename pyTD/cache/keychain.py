@@ -50,15 +50,19 @@ class KeyringCache(TokenCache):
             except ImportError:
                 raise ImportError("KeyringCache needs keyring: pip install 'pytd-client[keyring]'") from None
             backend = keyring.get_keyring()
-        self.name = name or "tokens"
+        self._name = name
         self.service = service
         self.backend = backend
-        self._named = name is not None
+
+    @property
+    def name(self) -> str:
+        """The keychain entry's user name in use."""
+        return self._name or "tokens"
 
     def name_after(self, app: str) -> None:
         """Unless a name was given, use ``app``, the name :class:`pyTD.api.api` gives its app's tokens."""
-        if not self._named:
-            self.name, self._named = app, True
+        if self._name is None:
+            self._name = app
 
     def clear(self) -> None:
         """Forget both tokens (the keychain entry is deleted)."""

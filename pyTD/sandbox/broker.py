@@ -417,8 +417,9 @@ class Broker:
         than its buying power; and a stock's limit price far from the market, as Schwab does. A trigger's
         children are checked for holdings when they fill, after the order that triggers them."""
         for part in [spec, *spec.children]:
-            for leg in part.legs if part is spec or spec.strategy != "TRIGGER" else ():
-                self._check_leg(account, leg)
+            if part is spec or spec.strategy != "TRIGGER":
+                for leg in part.legs:
+                    self._check_leg(account, leg)
             self._check_limit(part)
         held = self.balances(account).buying_power
         if ignoring is not None and ignoring.spec.legs:

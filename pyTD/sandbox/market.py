@@ -38,9 +38,9 @@ def _universe(rows: Iterable[Tuple[Any, ...]]) -> Dict[str, Security]:
     return {row[0]: Security(*row) for row in rows}
 
 
-# symbol, CUSIP, description, type, exchange, previous close[, TD symbol, option root, dividend]
 NEW_YORK = ZoneInfo("America/New_York")  # the exchanges' clock
 
+# symbol, CUSIP, description, type, exchange, previous close[, TD symbol, option root, dividend]
 UNIVERSE = _universe([
     ("AAPL", "037833100", "APPLE INC", "EQUITY", "NASDAQ", 232.15, "", "AAPL", 1.0),
     ("MSFT", "594918104", "Microsoft Corp", "EQUITY", "NASDAQ", 416.72, "", "MSFT", 3.32),

@@ -71,6 +71,7 @@ class Connection:
         self.last_seen = asyncio.get_running_loop().time()
         self.beat_gap: Optional[float] = None  # the longest time between two heartbeats so far
         self._last_beat: Optional[float] = None
+        self._gaps = 0
         self._ids = 0
 
     @classmethod
@@ -168,12 +169,13 @@ class Connection:
             return
         if self._last_beat is not None:
             self.beat_gap = max(self.beat_gap or 0.0, self.last_seen - self._last_beat)
+            self._gaps += 1
         self._last_beat = self.last_seen
 
     def window(self, longest: float) -> float:
-        """How long a silence ends the connection: three heartbeats' time once two were seen (at least a second),
-        at most ``longest``."""
-        if self.beat_gap is None:
+        """How long a silence ends the connection: three heartbeats' time once three were seen (the first two may
+        come together, after a stall), at least a second and at most ``longest``."""
+        if self.beat_gap is None or self._gaps < 2:
             return longest
         return min(longest, max(1.0, 3 * self.beat_gap))
 

@@ -418,8 +418,8 @@ class Stream:
                 self._handle(frame)
             while True:
                 frame = await conn.recv()
-                conn.established = True
-                self._closed_early = False
+                if not conn.established:
+                    conn.established, self._closed_early = True, False
                 self._handle(frame)
                 if self._mailbox:
                     await asyncio.sleep(0)  # let the consumer run between frames
@@ -552,7 +552,7 @@ class Stream:
                         await conn.send_requests(requests)
                         await self._answered(conn, dict(zip(ids, subs)))
                     self._conn = conn
-            except (Dropped, _Renew) as exc:
+            except Dropped as exc:
                 log.warning("The stream dropped again while subscribing: %s", exc)
                 await conn.abort()
                 continue
@@ -576,11 +576,9 @@ class Stream:
         try:
             while not all(future.done() for future in futures.values()):
                 frame = await asyncio.wait_for(conn.recv(), max(until - loop.time(), 0))
-                if isinstance(frame, dict) and frame.get("response"):
-                    for entry in frame["response"]:
-                        if isinstance(entry, dict):
-                            self._answer(entry)
-                    frame = {key: value for key, value in frame.items() if key != "response"}
+                conn.established = True  # as _read would have it: something arrived after the LOGIN's answer
+                if isinstance(frame, dict) and "response" in frame:
+                    self._handle({"response": frame.pop("response")})
                 conn.early.append(frame)
         except asyncio.TimeoutError:
             log.warning("No answer to the subscriptions sent again within %g s", self.timeout)

@@ -227,13 +227,15 @@ def test_charts_books_and_provider_services(sb, logged_in, provider):
         async with Stream(logged_in, **FAST) as s:
             for service, symbols, options in wanted:
                 await s.subscribe(service, symbols, **options)
-            seen = {}
+            seen, venues = {}, {}
             async for message in s:
                 seen.setdefault(message["service"], message["data"][0])
+                venues[message["service"]] = message.get("venue")
                 if len(seen) == len(wanted):
-                    return seen
+                    return seen, venues
 
-    seen = run(main())
+    seen, venues = run(main())
+    assert venues["book"] == "NASDAQ" and venues["chart_equity"] is None
     bar = seen["chart_equity"]
     assert bar["symbol"] == "AAPL" and bar["low"] <= bar["open"] <= bar["high"]
     assert bar["chartTime"].second == 0 and isinstance(bar["sequence"], int) and bar["chartDay"].year > 2000

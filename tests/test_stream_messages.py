@@ -263,6 +263,24 @@ def test_folding_merges_change_only_updates_so_no_field_is_lost():
     assert message["data"] == [{"symbol": "AAPL", "bidPrice": 1.0, "askPrice": 2.0, "lastPrice": 3.0}]
 
 
+def test_account_activity_that_cannot_fold_is_kept_without_refolding_on_every_message(monkeypatch):
+    quote, activity, book = SCHWAB.find("quotes"), SCHWAB.find("account_activity"), SCHWAB.find("book", "NASDAQ")
+    box = Mailbox(10)
+    folds = []
+    fold = Mailbox._fold
+    monkeypatch.setattr(Mailbox, "_fold", lambda self: (folds.append(len(self.items)), fold(self)))
+    now = datetime.now(timezone.utc)
+    box.put(book, {"service": "book", "venue": "NASDAQ", "timestamp": now, "data": [{"symbol": "F"}]})
+    box.put(book, {"service": "book", "venue": "NASDAQ", "timestamp": now, "data": [{"symbol": "F", "bids": []}]})
+    for i in range(1000):
+        box.put(activity, {"service": "account_activity", "timestamp": now, "data": [{"key": "k", "seq": i}]})
+        box.put(quote, {"service": "quotes", "timestamp": now, "data": [{"symbol": "AAPL", "lastPrice": i}]})
+    messages = box.take(10_000)
+    assert [r["seq"] for m in messages if m["service"] == "account_activity" for r in m["data"]] == list(range(1000))
+    assert len(folds) < 20  # folded as the queue doubled, not once per message
+    assert [m.get("venue") for m in messages if m["service"] == "book"] == ["NASDAQ"]  # folded, venue kept
+
+
 def test_streamer_urls_must_be_tls_except_on_loopback():
     check_streamer_url("wss://streamer-api.schwab.com/ws", "https://api.schwabapi.com")
     check_streamer_url("ws://127.0.0.1:5000/ws", "http://127.0.0.1:5001")

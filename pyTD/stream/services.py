@@ -123,7 +123,10 @@ class Catalog:
         records = [parser.record(item) for item in content if isinstance(item, dict)]
         stamp = entry.get("timestamp")
         when = to_time(stamp) if isinstance(stamp, (int, float)) else None
-        return parser.service, {"service": parser.service.neutral, "timestamp": when or now(), "data": records}
+        message: Message = {"service": parser.service.neutral, "timestamp": when or now(), "data": records}
+        if parser.service.venue:  # books and screeners: which one (a stream may hold several)
+            message["venue"] = parser.service.venue
+        return parser.service, message
 
 
 def now() -> datetime:
@@ -179,6 +182,7 @@ class Mailbox:
         self.limit = limit
         self.items: Deque[Tuple[Optional[StreamService], Message]] = deque()
         self.dropped = 0
+        self._fold_at = limit
         self._unreported = 0
         self._warned = 0.0
 
@@ -187,8 +191,11 @@ class Mailbox:
 
     def put(self, service: Optional[StreamService], message: Message) -> None:
         self.items.append((service, message))
-        if len(self.items) > self.limit:
+        if len(self.items) > self._fold_at:
             self._fold()
+            # What cannot be folded (account activity and notices, and the updates between them) may still
+            # fill it: then fold again only once it doubled, not on every message.
+            self._fold_at = self.limit if len(self.items) <= self.limit else 2 * len(self.items)
 
     def take(self, most: int) -> List[Message]:
         taken: List[Message] = []
@@ -209,8 +216,7 @@ class Mailbox:
                 continue
             out = combined.get(service.name)
             if out is None:
-                out = combined[service.name] = {"service": message["service"], "timestamp": message["timestamp"],
-                                                "data": []}
+                out = combined[service.name] = dict(message, data=[])  # its service, venue and time
                 kept.append((service, out))
             out["timestamp"] = message["timestamp"]
             key_name = service.fields[0]

@@ -1,4 +1,5 @@
-"""Every Python example in README.rst and docs/*.rst runs, against the sandbox, over real sockets.
+"""Every Python example and every ``python -m pyTD`` command line in README.rst and docs/*.rst runs, against the
+sandbox, over real sockets.
 
 - The ``.. code-block:: python`` blocks of a page run in order, in one namespace, once for each provider
   they are written for: a block that names ``provider="td"`` or ``provider="schwab"`` runs on that
@@ -233,3 +234,95 @@ def test_the_pages_have_examples_and_every_block_is_found():
     assert all(block.code.strip() and not block.code.startswith((" ", "\t")) for block in every)
     assert {block.page for block in every} >= {"README.rst", "docs/quickstart.rst", "docs/market-data.rst",
                                                "docs/providers.rst"}
+
+
+# -- the command lines of the pages ---------------------------------------------------------------------------
+
+COMMAND = re.compile(r"python -m pyTD(?=\s|$)([^;&|#<>\n]*)(.*)")
+SHELL = ("sh", "bash", "console", "shell", "text")
+# Commands a test cannot run as written, and what runs instead ("" for nothing).
+INSTEAD = {
+    "sandbox": "",  # serves until Ctrl-C: tests/test_cli.py runs it in a subprocess, and its printed login
+    "login --manual": "login --headless",  # waits for a pasted URL: the stand-in browser does the user's part
+}
+
+
+def commands(page: str) -> List[tuple]:
+    """``(line, argv, expected error or None, needs no tokens)`` of every ``python -m pyTD`` command in the
+    page's shell blocks; in transcripts (``$`` lines) the error is the ``pyTD: error:`` line shown after it."""
+    import shlex
+
+    found = []
+    for block in blocks(page):
+        if block.language not in SHELL:
+            continue
+        lines = block.code.splitlines()
+        transcript = any(line.startswith("$ ") for line in lines)
+        if block.language == "text" and not transcript:
+            continue  # a list of commands with what they do, not a session
+        for index, line in enumerate(lines):
+            if transcript and not line.startswith("$ "):
+                continue
+            match = COMMAND.search(line)
+            if match is None:
+                continue
+            words = " ".join(shlex.split(match.group(1)))
+            if "[" in words or "COMMAND" in words:  # a synopsis, not a command
+                continue
+            words = INSTEAD.get(words, INSTEAD.get(words.split(" ")[0], words)) if words.startswith(
+                ("sandbox", "login --manual")) else words
+            if not words:
+                continue
+            shown = None
+            for after in lines[index + 1:]:
+                if after.startswith("$ "):
+                    break
+                if after.startswith("pyTD: error: "):
+                    shown = after[len("pyTD: error: "):]
+            found.append((block.line + index, words.split(" "), shown, "no tokens" in match.group(2)))
+    return found
+
+
+COMMAND_CASES = [pytest.param(page, provider, id=f"{page}-{provider}") for page in PAGES for provider in PROVIDERS
+                 if commands(page)]
+
+
+@pytest.mark.parametrize("page,provider", COMMAND_CASES)
+def test_the_command_lines_of_a_page_run(page, provider, sandboxes, monkeypatch, tmp_path, capsys):
+    """In order, as a user who configured pyTD for the sandbox types them; an error shown is the error got."""
+    from pyTD.cli import main
+
+    sb = sandboxes(provider)
+    env = {"TD_PROVIDER": provider, "TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": f"https://127.0.0.1:{free_port()}",
+           "TD_AUTH_URL": sb.auth_url, "TD_API_URL": sb.api_url, "TD_CONFIG_DIR": str(tmp_path / "config"),
+           "TD_CLIENT_SECRET": CLIENT_SECRET}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(webbrowser, "open", users_browser)
+    monkeypatch.setattr("sys.stdin", open(os.devnull))  # no terminal: nothing may wait for typing
+    assert main(["login", "--headless"]) == 0  # the pages show a user who has logged in, unless they log in
+    capsys.readouterr()
+    for line, argv, shown, no_tokens in commands(page):
+        where = f"{page}:{line}: python -m pyTD {' '.join(argv)}"
+        if no_tokens:
+            monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path / "empty"))
+        status = main(argv)
+        monkeypatch.setenv("TD_CONFIG_DIR", env["TD_CONFIG_DIR"])
+        out, err = capsys.readouterr()
+        if shown is None:
+            assert status == 0 and err == "", f"{where}: exit {status}\n{err}"
+        else:
+            got = err[len("pyTD: error: "):].strip()
+            assert status == 1 and got.split(":")[0] == shown.split(":")[0], f"{where}: shows {shown!r}, got {err!r}"
+
+
+def test_the_pages_command_lines_are_found():
+    every = {page: commands(page) for page in PAGES}
+    assert [argv for _, argv, _, _ in every["docs/cli.rst"]][:3] == [["login", "--headless"], ["status"],
+                                                                     ["quote", "AAPL", "BRK.B", "APPL"]]
+    assert any(shown and "unknown symbol" in shown for _, _, shown, _ in every["docs/cli.rst"])
+    assert any(no_tokens for _, _, _, no_tokens in every["docs/cli.rst"])
+    assert ["demo", "--provider", "schwab"] in [argv for _, argv, _, _ in every["README.rst"]]
+    assert ["quote", "AAPL", "MSFT"] in [argv for _, argv, _, _ in every["docs/sandbox.rst"]]
+    assert all("#" not in " ".join(argv) and "[" not in " ".join(argv) for found in every.values()
+               for _, argv, _, _ in found)

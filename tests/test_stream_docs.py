@@ -7,6 +7,8 @@ import os
 import re
 import threading
 
+import pytest
+
 DOCS = os.path.join(os.path.dirname(__file__), "..", "docs", "streaming.rst")
 
 
@@ -22,9 +24,26 @@ def examples():
     return found
 
 
-def test_the_streaming_page_examples_run_against_the_sandbox():
+# The page sets up TD; "Schwab works the same": the same examples after a Schwab setup.
+SCHWAB_SETUP = """
+from pyTD.api import api
+from pyTD.sandbox import HeadlessBrowser, Sandbox
+from pyTD.sandbox.ports import free_port
+
+sandbox = Sandbox(provider="schwab", auto_approve=True, tick_interval=0.1).start()
+a = api("SANDBOXKEY", f"https://127.0.0.1:{free_port()}", provider="schwab", client_secret="SECRET", cache="memory",
+        auth_url=sandbox.auth_url, api_url=sandbox.api_url)
+a.login(open_browser=HeadlessBrowser(verify=False), timeout=30)  # it trusts pyTD's self-signed callback
+"""
+
+
+@pytest.mark.parametrize("provider", ["td", "schwab"])
+def test_the_streaming_page_examples_run_against_the_sandbox(provider):
     blocks = examples()
     assert [name for name, _ in blocks] == ["setup", "async", "sync", "callback", "jupyter", "teardown"]
+    assert 'provider="td"' in blocks[0][1]
+    if provider == "schwab":
+        blocks[0] = ("setup", SCHWAB_SETUP)
     namespace = {}
     out = io.StringIO()
     with contextlib.redirect_stdout(out):

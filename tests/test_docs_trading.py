@@ -27,6 +27,7 @@ SCHWAB = {
 }
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # the self-signed callback
 @pytest.mark.parametrize("provider", ["td", "schwab"])
 def test_the_trading_page_runs(tmp_path, monkeypatch, provider):
     pytest.importorskip("pandas")

@@ -37,6 +37,7 @@ a.login(open_browser=HeadlessBrowser(verify=False), timeout=30)  # it trusts pyT
 """
 
 
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")  # the self-signed callback
 @pytest.mark.parametrize("provider", ["td", "schwab"])
 def test_the_streaming_page_examples_run_against_the_sandbox(provider):
     blocks = examples()

@@ -180,15 +180,8 @@ def test_the_examples_of_a_page_run(page, provider, sandboxes, monkeypatch, tmp_
     if any("KeyringCache" in block.code for block in todo):
         request.getfixturevalue("keychain")
     ports: dict = {}
-    sb = sandboxes(provider)
-    env = {"TD_PROVIDER": provider, "TD_CONSUMER_KEY": CONSUMER_KEY,
-           "TD_CALLBACK_URL": free_ports("https://127.0.0.1:8182", ports), "TD_AUTH_URL": sb.auth_url,
-           "TD_API_URL": sb.api_url, "TD_CONFIG_DIR": str(tmp_path / "config")}
-    if provider == "schwab":
-        env["TD_CLIENT_SECRET"] = CLIENT_SECRET
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(webbrowser, "open", users_browser)
+    configured(monkeypatch, provider, sandboxes(provider), free_ports("https://127.0.0.1:8182", ports),
+               str(tmp_path / "config"))
     if any("Redis" in block.code or "TD_REDIS_URL" in block.code for block in todo):
         need_redis_server()
         server = redisserver.RedisServer(tmp_path / "redis")
@@ -210,6 +203,18 @@ def test_the_examples_of_a_page_run(page, provider, sandboxes, monkeypatch, tmp_
     finally:
         if server is not None:
             server.stop()
+
+
+def configured(monkeypatch, provider: str, sb: Sandbox, callback_url: str, config_dir: str) -> None:
+    """The environment of a user who configured pyTD as docs/quickstart.rst says, for the sandbox; the user's
+    browser played by the stand-in."""
+    env = {"TD_PROVIDER": provider, "TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": callback_url,
+           "TD_AUTH_URL": sb.auth_url, "TD_API_URL": sb.api_url, "TD_CONFIG_DIR": config_dir}
+    if provider == "schwab":
+        env["TD_CLIENT_SECRET"] = CLIENT_SECRET
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setattr(webbrowser, "open", users_browser)
 
 
 def run_with_pytest(block: Block, code: str, tmp_path) -> None:
@@ -269,8 +274,7 @@ def commands(page: str) -> List[tuple]:
             words = " ".join(shlex.split(match.group(1)))
             if "[" in words or "COMMAND" in words:  # a synopsis, not a command
                 continue
-            words = INSTEAD.get(words, INSTEAD.get(words.split(" ")[0], words)) if words.startswith(
-                ("sandbox", "login --manual")) else words
+            words = next((instead for start, instead in INSTEAD.items() if words.startswith(start)), words)
             if not words:
                 continue
             shown = None
@@ -292,13 +296,8 @@ def test_the_command_lines_of_a_page_run(page, provider, sandboxes, monkeypatch,
     """In order, as a user who configured pyTD for the sandbox types them; an error shown is the error got."""
     from pyTD.cli import main
 
-    sb = sandboxes(provider)
-    env = {"TD_PROVIDER": provider, "TD_CONSUMER_KEY": CONSUMER_KEY, "TD_CALLBACK_URL": f"https://127.0.0.1:{free_port()}",
-           "TD_AUTH_URL": sb.auth_url, "TD_API_URL": sb.api_url, "TD_CONFIG_DIR": str(tmp_path / "config"),
-           "TD_CLIENT_SECRET": CLIENT_SECRET}
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setattr(webbrowser, "open", users_browser)
+    config_dir = str(tmp_path / "config")
+    configured(monkeypatch, provider, sandboxes(provider), f"https://127.0.0.1:{free_port()}", config_dir)
     monkeypatch.setattr("sys.stdin", open(os.devnull))  # no terminal: nothing may wait for typing
     assert main(["login", "--headless"]) == 0  # the pages show a user who has logged in, unless they log in
     capsys.readouterr()
@@ -307,7 +306,7 @@ def test_the_command_lines_of_a_page_run(page, provider, sandboxes, monkeypatch,
         if no_tokens:
             monkeypatch.setenv("TD_CONFIG_DIR", str(tmp_path / "empty"))
         status = main(argv)
-        monkeypatch.setenv("TD_CONFIG_DIR", env["TD_CONFIG_DIR"])
+        monkeypatch.setenv("TD_CONFIG_DIR", config_dir)
         out, err = capsys.readouterr()
         if shown is None:
             assert status == 0 and err == "", f"{where}: exit {status}\n{err}"
